@@ -1,0 +1,1 @@
+"""Prompt texts (Chinese) shipped with jixiao as package data; see VERSION."""

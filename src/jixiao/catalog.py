@@ -1,0 +1,109 @@
+"""The field catalog: field paths, kinds, groups and label wordings, read from data.
+
+In: `data/fields.toml` (shipped with the package).
+Out: a `Catalog` of `FieldSpec`, `ListSpec` and `GroupSpec` models; helpers to walk the
+contract's field paths. Nothing here knows about LLMs or text.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+
+from pydantic import BaseModel, Field
+
+
+class FieldKind(StrEnum):
+    ENUM = "enum"
+    TEXT = "text"
+    YEAR = "year"
+    MONEY = "money"
+    PERCENT = "percent"
+    COUNT = "count"
+    SCORE = "score"
+    GRADE = "grade"
+    DATE = "date"
+    PHONE = "phone"
+    PERSON = "person"
+
+
+NUMERIC_KINDS = frozenset(
+    {FieldKind.YEAR, FieldKind.MONEY, FieldKind.PERCENT, FieldKind.COUNT, FieldKind.SCORE}
+)
+
+
+class GroupSpec(BaseModel):
+    name: str
+    zh: str
+    triggers: list[str]
+
+
+class FieldSpec(BaseModel):
+    path: str
+    zh: str
+    kind: FieldKind
+    group: str
+    hint: str = ""
+    choices: list[str] = Field(default_factory=list)
+    labels: list[str] = Field(default_factory=list)
+    not_labels: list[str] = Field(default_factory=list, alias="not")
+
+    @property
+    def key(self) -> str:
+        """Flat key used in LLM response models (`funds.basic` -> `funds_basic`)."""
+        return self.path.replace(".", "_")
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMERIC_KINDS
+
+
+class ListSpec(BaseModel):
+    path: str
+    zh: str
+    group: str
+    hint: str = ""
+
+
+class Catalog(BaseModel):
+    groups: dict[str, GroupSpec]
+    fields: list[FieldSpec]
+    lists: list[ListSpec]
+
+    def field(self, path: str) -> FieldSpec:
+        for spec in self.fields:
+            if spec.path == path:
+                return spec
+        raise KeyError(path)
+
+    def fields_in(self, group: str) -> list[FieldSpec]:
+        return [spec for spec in self.fields if spec.group == group]
+
+    def lists_in(self, group: str) -> list[ListSpec]:
+        return [spec for spec in self.lists if spec.group == group]
+
+    @property
+    def all_paths(self) -> list[str]:
+        return [spec.path for spec in self.fields] + [spec.path for spec in self.lists]
+
+
+def parse_catalog(raw: dict) -> Catalog:
+    groups = {
+        name: GroupSpec(name=name, zh=body["zh"], triggers=body.get("triggers", []))
+        for name, body in raw["groups"].items()
+    }
+    fields = [FieldSpec.model_validate(entry) for entry in raw["field"]]
+    lists = [ListSpec.model_validate(entry) for entry in raw["list"]]
+    for spec in [*fields, *lists]:
+        if spec.group not in groups:
+            raise ValueError(f"field {spec.path} names unknown group {spec.group}")
+    return Catalog(groups=groups, fields=fields, lists=lists)
+
+
+@cache
+def load_catalog() -> Catalog:
+    """The catalog shipped with jixiao (read once; it is immutable data)."""
+    text = resources.files("jixiao").joinpath("data/fields.toml").read_text(encoding="utf-8")
+    return parse_catalog(tomllib.loads(text))

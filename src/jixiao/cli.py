@@ -1,0 +1,161 @@
+"""CLI: `jixiao extract` and friends; flags in, the library called, a summary out.
+
+In: command-line flags and the environment.
+Out: calls into `jixiao.pipeline`, a progress bar over reports and a summary table.
+Exit codes: 0 every report done; 1 some report failed (unreadable, or chunks that
+failed); 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from jixiao import __version__
+from jixiao.core import ReportStatus
+from jixiao.llm import LLMConfigError
+from jixiao.pipeline import BatchResult, ReportSummary, run_batch
+from jixiao.settings import ConfigError, LLMMode, ProviderName, load_settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="jixiao (绩效): performance self-evaluation reports -> validated JSON.",
+)
+# Wide enough for the summary table when stderr is a pipe or a CI log, not a terminal.
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"jixiao {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
+    ] = False,
+) -> None:
+    """jixiao (绩效): performance self-evaluation reports -> validated JSON."""
+
+
+@app.command()
+def extract(
+    inputs: Annotated[list[Path], typer.Argument(help="Report files or folders.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
+    provider: Annotated[
+        ProviderName, typer.Option(help="openai, replay, none; auto picks openai when configured.")
+    ] = ProviderName.AUTO,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
+    model: Annotated[str | None, typer.Option(help="Model name at the endpoint.")] = None,
+    mode: Annotated[LLMMode | None, typer.Option(help="instructor mode.")] = None,
+    jobs: Annotated[int | None, typer.Option(help="Concurrent LLM calls.")] = None,
+    chunk_tokens: Annotated[int | None, typer.Option(help="Token budget per chunk.")] = None,
+    record: Annotated[
+        Path | None, typer.Option(help="Write recordings of every LLM call here.")
+    ] = None,
+    replay: Annotated[
+        Path | None, typer.Option(help="Serve LLM answers from these recordings.")
+    ] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="LLM cache folder.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the LLM cache.")] = False,
+    config: Annotated[Path | None, typer.Option(help="TOML config file.")] = None,
+) -> None:
+    """Extract every report under INPUTS into one JSON per report in --out.
+
+    The API key comes from JIXIAO_API_KEY or OPENAI_API_KEY only, never a flag, so it
+    stays out of shell history.
+    """
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)  # failures go to calls.jsonl
+    overrides = {
+        "provider": provider if provider is not ProviderName.AUTO else None,
+        "base_url": base_url,
+        "model": model,
+        "mode": mode,
+        "jobs": jobs,
+        "chunk_tokens": chunk_tokens,
+        "record_dir": record,
+        "replay_dir": replay,
+        "cache_dir": cache_dir,
+        "use_cache": False if no_cache else None,
+    }
+    try:
+        settings = load_settings(overrides, config_file=config)
+    except (ConfigError, ValueError) as exc:
+        console.print(f"[red]configuration error:[/] {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+    missing = [str(path) for path in inputs if not path.exists()]
+    if missing:
+        console.print(f"[red]no such file or folder:[/] {', '.join(missing)}")
+        raise typer.Exit(EXIT_USAGE)
+    if settings.resolved_provider() is ProviderName.NONE:
+        console.print(
+            "[yellow]No model configured (JIXIAO_BASE_URL / JIXIAO_MODEL or --base-url / "
+            "--model): running without a model; only the deterministic rules fill fields.[/]"
+        )
+    try:
+        batch = _run_with_progress(inputs, out, settings)
+    except LLMConfigError as exc:
+        console.print(f"[red]LLM configuration error:[/] {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+    _print_summary(batch, out)
+    raise typer.Exit(EXIT_FAILED if batch.failed else EXIT_OK)
+
+
+def _run_with_progress(inputs: list[Path], out: Path, settings) -> BatchResult:  # noqa: ANN001
+    with Progress(
+        TextColumn("[bold]extract"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("", total=None)
+
+        def on_start(total: int) -> None:
+            progress.update(task, total=total)
+
+        def on_report(summary: ReportSummary) -> None:
+            progress.update(task, advance=1, description=summary.name)
+
+        return run_batch(inputs, out, settings, on_start=on_start, on_report=on_report)
+
+
+def _print_summary(batch: BatchResult, out: Path) -> None:
+    table = Table(title=f"jixiao: {batch.provider} / {batch.model or 'no model'}")
+    for column in (
+        "report", "status", "chunks", "LLM calls", "cache hits", "tokens in", "tokens out",
+        "fields", "ok", "errors", "warnings", "s",
+    ):
+        table.add_column(column, justify="left" if column in ("report", "status") else "right")
+    for report in batch.reports:
+        status = report.status.value
+        if report.status is not ReportStatus.DONE:
+            status = f"[red]{status}[/]: {report.reason}"
+        table.add_row(
+            report.name, status, str(report.chunks), str(report.llm_calls),
+            str(report.cache_hits), str(report.input_tokens), str(report.output_tokens),
+            str(report.fields_found), str(report.fields_ok), str(report.errors),
+            str(report.warnings), f"{report.seconds:.1f}",
+        )
+    total_calls = sum(r.llm_calls for r in batch.reports)
+    total_hits = sum(r.cache_hits for r in batch.reports)
+    console.print(table)
+    console.print(
+        f"{len(batch.reports)} reports, {len(batch.failed)} failed; "
+        f"{total_calls} LLM calls, {total_hits} cache hits; prompt {batch.prompt_version}; "
+        f"outputs in {out}"
+    )

@@ -1,0 +1,227 @@
+"""Data types shared by every stage.
+
+In: nothing (this module imports no other jixiao module).
+Out: the pydantic models and status enums that the stages pass to one another:
+source documents, normalized text, blocks and sections, chunks, per-chunk LLM answers,
+evidence, fields, flags, run records and the per-report output.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FieldStatus(StrEnum):
+    OK = "ok"
+    FLAGGED = "flagged"
+    MISSING = "missing"
+    REVIEWED = "reviewed"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class ChunkStatus(StrEnum):
+    ANSWERED = "answered"
+    CACHED = "cached"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+class ReportStatus(StrEnum):
+    DONE = "done"
+    PARTIAL = "partial"  # written, but some chunks failed
+    FAILED = "failed"  # nothing written: the input could not be read
+
+
+class BlockKind(StrEnum):
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"
+    TABLE = "table"
+
+
+# --- ingest --------------------------------------------------------------------------
+
+
+class TableCell(BaseModel):
+    text: str
+
+
+class TableRow(BaseModel):
+    cells: list[TableCell]
+
+
+class SourceTable(BaseModel):
+    """A real table from a structured source (docx), in document order."""
+
+    rows: list[TableRow]
+
+
+class SourceParagraph(BaseModel):
+    text: str
+
+
+class SourceDocument(BaseModel):
+    """What ingest read: either plain text, or paragraphs and tables in order."""
+
+    path: str
+    sha256: str
+    format: str  # txt / docx
+    encoding: str | None = None
+    ocr: bool = False
+    text: str | None = None
+    blocks: list[SourceParagraph | SourceTable] = Field(default_factory=list)
+
+
+# --- normalize / segment / chunk -----------------------------------------------------
+
+
+class Span(BaseModel):
+    start: int
+    end: int
+
+
+class Cell(BaseModel):
+    start: int
+    end: int
+    text: str
+
+
+class Block(BaseModel):
+    kind: BlockKind
+    start: int
+    end: int
+    level: int = 0  # heading depth, 1-based; 0 for non-headings
+    rows: list[list[Cell]] = Field(default_factory=list)  # tables only
+
+
+class NormalizedText(BaseModel):
+    """Normalized text and the spans of tables a structured source declared."""
+
+    text: str
+    table_spans: list[Span] = Field(default_factory=list)
+
+
+class Section(BaseModel):
+    heading: str
+    level: int
+    start: int
+    end: int
+    path: list[str]  # headings from the top down to this section, inclusive
+    blocks: list[Block] = Field(default_factory=list)
+
+
+class Chunk(BaseModel):
+    index: int
+    start: int
+    end: int
+    heading_path: list[str]
+    text: str
+    tokens: int
+    groups: list[str] = Field(default_factory=list)  # field groups asked of this chunk
+
+
+# --- evidence, fields, flags -----------------------------------------------------------
+
+
+class Evidence(BaseModel):
+    start: int
+    end: int
+    quote: str
+
+
+class Flag(BaseModel):
+    field: str
+    code: str
+    severity: Severity
+    message: str
+
+
+class Candidate(BaseModel):
+    """One value proposed for a field by one source (a chunk's answer or a rule)."""
+
+    value: Any
+    origin: str  # "chunk:3", "rules"
+    quote: str | None = None
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class ReportField(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    value: Any = None
+    status: FieldStatus = FieldStatus.MISSING
+    evidence: list[Evidence] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list)
+    candidates: list[Candidate] = Field(default_factory=list, exclude=True)
+
+
+# --- LLM ----------------------------------------------------------------------------
+
+
+class Usage(BaseModel):
+    calls: int = 0
+    cache_hits: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    def add(self, other: Usage) -> None:
+        self.calls += other.calls
+        self.cache_hits += other.cache_hits
+        self.input_tokens += other.input_tokens
+        self.output_tokens += other.output_tokens
+
+
+class ChunkAnswer(BaseModel):
+    """One chunk's LLM answer (a dict shaped like the chunk's response model)."""
+
+    chunk_index: int
+    status: ChunkStatus
+    data: dict[str, Any] = Field(default_factory=dict)
+    usage: Usage = Field(default_factory=Usage)
+    seconds: float = 0.0
+    error: str | None = None
+
+
+class RunRecord(BaseModel):
+    provider: str
+    model: str | None
+    prompt_version: str
+    llm_calls: int = 0
+    cache_hits: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    seconds: float = 0.0
+    failed_chunks: list[int] = Field(default_factory=list)
+    chunks: int = 0
+
+
+class SourceInfo(BaseModel):
+    path: str
+    sha256: str
+    format: str
+    ocr: bool = False
+    chars: int
+
+
+class ReportResult(BaseModel):
+    """Everything one report produced; output.py turns it into the JSON contract."""
+
+    name: str
+    source: SourceInfo
+    fields: dict[str, ReportField]
+    flags: list[Flag] = Field(default_factory=list)
+    run: RunRecord
+    normalized_text: str
+    status: ReportStatus = ReportStatus.DONE
+
+
+def money(value: str | int | Decimal) -> Decimal:
+    """Exact decimal for a money or percent figure."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))

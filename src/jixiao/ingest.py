@@ -1,0 +1,136 @@
+"""Ingest: a file on disk -> `SourceDocument`.
+
+In: a path to `.txt` (UTF-8, UTF-8 with BOM, GB18030/GBK, UTF-16; detected by
+charset-normalizer) or `.docx` (paragraphs and real tables in document order, via
+python-docx). Folders are walked for supported files.
+Out: a `SourceDocument` with the text (txt) or the ordered blocks (docx) and the file's
+sha256. Anything unreadable raises `IngestError` naming the file and the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from jixiao.core import (
+    SourceDocument,
+    SourceParagraph,
+    SourceTable,
+    TableCell,
+    TableRow,
+)
+
+SUPPORTED_SUFFIXES = (".txt", ".docx")
+
+# charset-normalizer names the narrowest legacy codec that fits; decode with the
+# superset so that rare characters outside GB2312/GBK still decode.
+_ENCODING_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "ascii": "utf_8"}
+
+
+class IngestError(Exception):
+    """A file that cannot be read as a report; the message names the file and why."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+def find_reports(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
+    """Expand files and folders into (file, base folder) pairs, sorted, without repeats.
+
+    The base folder is what output names are made relative to; for a file given
+    directly it is the file's own folder.
+    """
+    found: dict[Path, Path] = {}
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES:
+                    found.setdefault(child, path)
+        else:
+            found.setdefault(path, path.parent)
+    return sorted(found.items())
+
+
+def read_source(path: Path) -> SourceDocument:
+    if not path.exists():
+        raise IngestError(path, "no such file")
+    if not path.is_file():
+        raise IngestError(path, "not a regular file")
+    data = path.read_bytes()
+    if not data.strip():
+        raise IngestError(path, "the file is empty")
+    sha = hashlib.sha256(data).hexdigest()
+    suffix = path.suffix.lower()
+    if suffix == ".txt":
+        text, encoding = decode_text(data, path)
+        return SourceDocument(
+            path=str(path), sha256=sha, format="txt", encoding=encoding, text=text
+        )
+    if suffix == ".docx":
+        blocks = read_docx_blocks(path)
+        if not any(
+            (isinstance(b, SourceParagraph) and b.text.strip()) or isinstance(b, SourceTable)
+            for b in blocks
+        ):
+            raise IngestError(path, "the document holds no text")
+        return SourceDocument(path=str(path), sha256=sha, format="docx", blocks=blocks)
+    raise IngestError(
+        path, f"unsupported file type {suffix or '(none)'}; supported: {SUPPORTED_SUFFIXES}"
+    )
+
+
+def decode_text(data: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
+    """Decode report bytes with the encoding charset-normalizer detects."""
+    match = from_bytes(data).best()
+    if match is None:
+        raise IngestError(path, "cannot detect the text encoding (binary file?)")
+    encoding = _ENCODING_SUPERSETS.get(match.encoding, match.encoding)
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise IngestError(path, f"cannot decode as {encoding}: {exc}") from exc
+    text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        raise IngestError(path, "the text holds NUL characters (binary file?)")
+    return text, encoding
+
+
+def read_docx_blocks(path: Path) -> list[SourceParagraph | SourceTable]:
+    import docx  # python-docx; imported here so txt-only runs do not pay for it
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise IngestError(path, f"not a readable .docx file ({type(exc).__name__})") from exc
+
+    blocks: list[SourceParagraph | SourceTable] = []
+    for item in document.iter_inner_content():
+        if isinstance(item, Paragraph):
+            blocks.append(SourceParagraph(text=item.text))
+        elif isinstance(item, Table):
+            blocks.append(_read_table(item))
+    return blocks
+
+
+def _read_table(table) -> SourceTable:  # noqa: ANN001 - python-docx Table
+    rows: list[TableRow] = []
+    for row in table.rows:
+        cells: list[TableCell] = []
+        previous = None
+        for cell in row.cells:
+            # A horizontally merged cell is returned once per grid column; keep it once.
+            if previous is not None and cell._tc is previous:
+                continue
+            previous = cell._tc
+            cells.append(TableCell(text=cell.text))
+        rows.append(TableRow(cells=cells))
+    return SourceTable(rows=rows)

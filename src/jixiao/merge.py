@@ -1,0 +1,261 @@
+"""Merge: per-chunk LLM answers -> one set of report fields.
+
+In: the chunks, their answers and the normalized text.
+Out: a `ReportField` per field path (value, evidence, every candidate kept) and flags.
+Scalars: each answering chunk's value becomes a typed candidate (money in 万元, exact
+decimals) with its quote located in the text; the value picked is the one best backed
+by evidence, and grounded candidates that disagree raise a `conflict` flag. Lists
+(projects, indicators, problems, improvements) are combined across chunks and
+de-duplicated. Statuses are left to the validator.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from jixiao.catalog import Catalog, FieldKind, FieldSpec
+from jixiao.core import (
+    Candidate,
+    Chunk,
+    ChunkAnswer,
+    ChunkStatus,
+    Evidence,
+    Flag,
+    ReportField,
+    Severity,
+)
+from jixiao.evidence import locate, squash
+from jixiao.numbers import format_decimal, parse_figure, parse_money, parse_percent, strip_zeros
+
+PROJECT_MONEY_KEYS = ("budget_initial", "adjustment", "actual", "carryover")
+INDICATOR_NUMBER_KEYS = ("weight", "score")
+_YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
+
+
+def coerce_value(spec: FieldSpec, raw: Any) -> Any:
+    """A model's raw value as the contract's type, or None when it makes no sense."""
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    if not text or text.lower() in {"null", "none", "无", "—", "——", "-", "/"}:
+        return None
+    match spec.kind:
+        case FieldKind.MONEY:
+            return parse_money(text)
+        case FieldKind.PERCENT:
+            return parse_percent(text)
+        case FieldKind.COUNT:
+            figure = parse_figure(text)
+            if figure is None or figure.value != figure.value.to_integral_value():
+                return None
+            return int(figure.value)
+        case FieldKind.SCORE:
+            figure = parse_figure(text)
+            return None if figure is None else strip_zeros(figure.value)
+        case FieldKind.YEAR:
+            match_year = _YEAR.search(text)
+            return int(match_year.group(0)) if match_year else None
+        case FieldKind.ENUM:
+            return text if text in spec.choices else None
+        case _:
+            return text
+
+
+def scalar_candidates(
+    spec: FieldSpec, chunks: list[Chunk], answers: list[ChunkAnswer], text: str
+) -> list[Candidate]:
+    candidates: list[Candidate] = []
+    for answer in answers:
+        if answer.status not in (ChunkStatus.ANSWERED, ChunkStatus.CACHED):
+            continue
+        item = answer.data.get(spec.key)
+        if not isinstance(item, dict):
+            continue
+        value = coerce_value(spec, item.get("value"))
+        if value is None:
+            continue
+        chunk = chunks[answer.chunk_index]
+        quote = item.get("quote")
+        found = locate(text, quote, (chunk.start, chunk.end))
+        candidates.append(
+            Candidate(
+                value=value,
+                origin=f"chunk:{chunk.index}",
+                quote=quote,
+                evidence=[found] if found else [],
+            )
+        )
+    return candidates
+
+
+def value_in_quote(spec: FieldSpec, value: Any, quote: str) -> bool:
+    """Whether the quote states the value (a number among its figures, or the text)."""
+    if spec.kind is FieldKind.ENUM:
+        return True
+    if spec.numeric:
+        return value_among_figures(spec.kind, value, quote)
+    return squash(str(value)) in squash(quote) or squash(quote) in squash(str(value))
+
+
+def value_among_figures(kind: FieldKind, value: Any, quote: str) -> bool:
+    from jixiao.numbers import FIGURE_RE
+
+    target = Decimal(value)
+    for match in FIGURE_RE.finditer(quote):
+        figure = parse_figure(match.group(0))
+        if figure is None:
+            continue
+        if kind is FieldKind.MONEY and figure.is_money:
+            if figure.in_wanyuan() == target:
+                return True
+        elif figure.value == target:
+            return True
+    return False
+
+
+def grounded(spec: FieldSpec, candidate: Candidate) -> bool:
+    return any(value_in_quote(spec, candidate.value, ev.quote) for ev in candidate.evidence)
+
+
+def pick(spec: FieldSpec, candidates: list[Candidate]) -> tuple[ReportField, list[Flag]]:
+    """The best-evidenced value; disagreeing grounded values are kept and flagged."""
+    field = ReportField(candidates=candidates)
+    if not candidates:
+        return field, []
+    by_value: dict[str, list[Candidate]] = {}
+    for candidate in candidates:
+        by_value.setdefault(_value_key(candidate.value), []).append(candidate)
+
+    def strength(group: list[Candidate]) -> tuple[int, int, int]:
+        backed = sum(1 for c in group if grounded(spec, c))
+        first = min(int(c.origin.split(":")[1]) for c in group if c.origin.startswith("chunk:"))
+        return backed, len(group), -first
+
+    ranked = sorted(by_value.values(), key=strength, reverse=True)
+    best = ranked[0]
+    field.value = best[0].value
+    field.evidence = _unique_evidence(c for c in best if grounded(spec, c)) or _unique_evidence(
+        best
+    )
+    flags: list[Flag] = []
+    rivals = [group for group in ranked[1:] if any(grounded(spec, c) for c in group)]
+    if rivals and any(grounded(spec, c) for c in best):
+        values = [_value_key(best[0].value)] + [_value_key(group[0].value) for group in rivals]
+        flags.append(
+            Flag(
+                field=spec.path,
+                code="conflict",
+                severity=Severity.WARNING,
+                message=f"{spec.zh}: the report states different values {values}",
+            )
+        )
+    return field, flags
+
+
+def _value_key(value: Any) -> str:
+    return format_decimal(value) if isinstance(value, Decimal) else str(value)
+
+
+def _unique_evidence(candidates) -> list[Evidence]:  # noqa: ANN001 - iterable of Candidate
+    seen: dict[tuple[int, int], Evidence] = {}
+    for candidate in candidates:
+        for evidence in candidate.evidence:
+            seen.setdefault((evidence.start, evidence.end), evidence)
+    return sorted(seen.values(), key=lambda e: e.start)
+
+
+# --- lists ---------------------------------------------------------------------------
+
+
+def _norm_name(name: str) -> str:
+    return re.sub(r"[“”\"'《》「」\s（）()]|项目$", "", name or "")
+
+
+def merge_lists(
+    chunks: list[Chunk], answers: list[ChunkAnswer], text: str
+) -> dict[str, list[dict[str, Any]]]:
+    merged: dict[str, dict[str, dict[str, Any]]] = {
+        "projects": {},
+        "indicators": {},
+        "problems": {},
+        "improvements": {},
+    }
+    for answer in answers:
+        if answer.status not in (ChunkStatus.ANSWERED, ChunkStatus.CACHED):
+            continue
+        chunk = chunks[answer.chunk_index]
+        window = (chunk.start, chunk.end)
+        for raw in answer.data.get("projects") or []:
+            item = _project_item(raw, text, window)
+            if item:
+                _combine(merged["projects"], _norm_name(item["name"]), item)
+        for raw in answer.data.get("indicators") or []:
+            item = _indicator_item(raw, text, window)
+            if item:
+                key = "|".join(
+                    _norm_name(str(item.get(k) or "")) for k in ("name", "target", "actual")
+                )
+                _combine(merged["indicators"], key, item)
+        for path in ("problems", "improvements"):
+            for raw in answer.data.get(path) or []:
+                if isinstance(raw, str) and raw.strip():
+                    found = locate(text, raw, window)
+                    item = {"text": raw.strip(), "evidence": [found] if found else []}
+                    _combine(merged[path], squash(raw), item)
+    return {path: list(items.values()) for path, items in merged.items()}
+
+
+def _combine(bucket: dict[str, dict[str, Any]], key: str, item: dict[str, Any]) -> None:
+    if not key:
+        return
+    if key not in bucket:
+        bucket[key] = item
+        return
+    existing = bucket[key]
+    for name, value in item.items():
+        if existing.get(name) in (None, "", []) and value not in (None, "", []):
+            existing[name] = value
+
+
+def _project_item(raw: dict, text: str, window: tuple[int, int]) -> dict[str, Any] | None:
+    name = str(raw.get("name") or "").strip()
+    if not name:
+        return None
+    item: dict[str, Any] = {"name": name}
+    for key in PROJECT_MONEY_KEYS:
+        item[key] = parse_money(raw.get(key))
+    found = locate(text, raw.get("quote"), window) or locate(text, name, window)
+    item["evidence"] = [found] if found else []
+    return item
+
+
+def _indicator_item(raw: dict, text: str, window: tuple[int, int]) -> dict[str, Any] | None:
+    name = str(raw.get("name") or "").strip()
+    if not name:
+        return None
+    item: dict[str, Any] = {
+        key: (str(raw.get(key)).strip() if raw.get(key) not in (None, "") else None)
+        for key in ("level1", "level2", "name", "target", "actual", "deviation")
+    }
+    for key in INDICATOR_NUMBER_KEYS:
+        figure = parse_figure(raw.get(key))
+        item[key] = None if figure is None else strip_zeros(figure.value)
+    found = locate(text, name, window)
+    item["evidence"] = [found] if found else []
+    return item
+
+
+def merge_answers(
+    catalog: Catalog, chunks: list[Chunk], answers: list[ChunkAnswer], text: str
+) -> tuple[dict[str, ReportField], list[Flag]]:
+    fields: dict[str, ReportField] = {}
+    flags: list[Flag] = []
+    for spec in catalog.fields:
+        field, field_flags = pick(spec, scalar_candidates(spec, chunks, answers, text))
+        fields[spec.path] = field
+        flags.extend(field_flags)
+    for path, items in merge_lists(chunks, answers, text).items():
+        fields[path] = ReportField(value=items or None)
+    return fields, flags

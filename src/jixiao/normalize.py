@@ -1,0 +1,197 @@
+"""Normalize: `SourceDocument` -> `NormalizedText`.
+
+In: the text (or docx blocks) that ingest read.
+Out: one normalized string that every later offset points into, plus the spans of the
+tables a structured source declared. Normalization fixes what converters break and
+never changes a figure's value: full-width digits and figure punctuation become ASCII,
+conversion debris (`[bookmark: _GoBack]`, page numbers, running heads) is removed, and
+lines broken inside a sentence or a figure are joined. docx tables are rendered in the
+same "one cell per line, blank line between rows" shape as flattened text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from jixiao.core import NormalizedText, SourceDocument, SourceParagraph, SourceTable, Span
+
+CELL_PREFIX = "\t"
+
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_INVISIBLE = str.maketrans({"\u200b": None, "\ufeff": None, "\u00ad": None, "\xa0": " "})
+
+_DEBRIS_PATTERNS = [
+    re.compile(r"\[bookmark:[^\]\n]*\]"),
+    re.compile(r"\[(?:image|picture|图片)[^\]\n]{0,40}\]", re.IGNORECASE),
+]
+_PAGE_NUMBER_LINE = re.compile(
+    r"^[ \u3000]*(?:[-—–－][ \u3000]*\d{1,4}[ \u3000]*[-—–－]"
+    r"|第[ \u3000]*\d{1,4}[ \u3000]*页(?:[ \u3000]*[,，/]?[ \u3000]*共[ \u3000]*\d{1,4}[ \u3000]*页)?"
+    r"|\d{1,4}[ \u3000]*/[ \u3000]*\d{1,4}"
+    r"|[Pp]age[ \u3000]*\d{1,4}(?:[ \u3000]*of[ \u3000]*\d{1,4})?)[ \u3000]*$"
+)
+_BARE_NUMBER_LINE = re.compile(r"^[ \u3000]*\d{1,3}[ \u3000]*$")
+
+# Figure punctuation written full-width between digits: 80．25 / 1，234 / 100％.
+_FIGURE_POINT = re.compile(r"(?<=\d)[．。](?=\d)")
+_FIGURE_COMMA = re.compile(r"(?<=\d)，(?=\d{3}(?!\d))")
+_PERCENT = re.compile(r"(?<=\d)[ \u3000]*[％%]")
+
+SENTENCE_END = tuple("。！？；：!?;:…”’」』）)】>")
+HEADING_START = re.compile(
+    r"^[ \u3000]*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]"
+    r"|\d+[.．、](?!\d)|附件\s*\d*|附表|[①-⑳])"
+)
+# What may follow a figure broken at the end of a line: its decimals or its unit.
+_FIGURE_TAIL = re.compile(r"^(?:[.,%]\d*|万元|元|亿元|千元|人|个|次|场|件)")
+_LIST_ITEM_START = re.compile(r"^[ \u3000]*\d{1,2}[.．、]")
+_RUNNING_HEAD_MIN, _RUNNING_HEAD_MAX, _RUNNING_HEAD_REPEATS = 4, 40, 3
+_WRAPPED_LINE_MIN = 25
+
+
+def normalize_document(document: SourceDocument) -> NormalizedText:
+    if document.format == "docx" or document.blocks:
+        return _normalize_blocks(document.blocks)
+    return NormalizedText(text=normalize_text(document.text or ""))
+
+
+def normalize_text(raw: str) -> str:
+    lines = [_normalize_line(line) for line in _split_lines(raw)]
+    lines = _drop_page_furniture(lines)
+    lines = _join_broken_lines(lines)
+    return _tidy_blank_lines("\n".join(lines))
+
+
+def _split_lines(raw: str) -> list[str]:
+    return raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _normalize_line(line: str) -> str:
+    line = line.translate(_INVISIBLE).translate(_FULLWIDTH_DIGITS)
+    for pattern in _DEBRIS_PATTERNS:
+        line = pattern.sub("", line)
+    line = _FIGURE_POINT.sub(".", line)
+    line = _FIGURE_COMMA.sub(",", line)
+    line = _PERCENT.sub("%", line)
+    if line.startswith(CELL_PREFIX):
+        return CELL_PREFIX + line[1:].strip(" \u3000\t")
+    return line.strip(" \u3000\t")
+
+
+def _is_cell(line: str) -> bool:
+    return line.startswith(CELL_PREFIX)
+
+
+def _drop_page_furniture(lines: list[str]) -> list[str]:
+    """Drop page numbers and running heads that converters leave between paragraphs."""
+    prose = [line for line in lines if line and not _is_cell(line)]
+    repeats = Counter(prose)
+    kept: list[str] = []
+    for index, line in enumerate(lines):
+        if not line or _is_cell(line):
+            kept.append(line)
+            continue
+        if _PAGE_NUMBER_LINE.match(line):
+            continue
+        if _BARE_NUMBER_LINE.match(line) and _between_prose(lines, index):
+            continue
+        if (
+            repeats[line] >= _RUNNING_HEAD_REPEATS
+            and _RUNNING_HEAD_MIN <= len(line) <= _RUNNING_HEAD_MAX
+            and not HEADING_START.match(line)
+        ):
+            continue
+        kept.append(line)
+    return kept
+
+
+def _between_prose(lines: list[str], index: int) -> bool:
+    """A bare number line is a page number only where prose runs on both sides."""
+
+    def neighbour(step: int) -> str | None:
+        probe = index + step
+        while 0 <= probe < len(lines):
+            if lines[probe].strip():
+                return lines[probe]
+            probe += step
+        return None
+
+    before, after = neighbour(-1), neighbour(1)
+    return all(
+        line is not None and not _is_cell(line) and len(line) >= _WRAPPED_LINE_MIN
+        for line in (before, after)
+    )
+
+
+def _join_broken_lines(lines: list[str]) -> list[str]:
+    """Join a prose line with the next when the break falls inside a sentence or figure."""
+    joined: list[str] = []
+    for line in lines:
+        if joined and _continues(joined[-1], line):
+            joined[-1] = joined[-1] + line
+        else:
+            joined.append(line)
+    return joined
+
+
+def _continues(previous: str, line: str) -> bool:
+    if not previous or not line or _is_cell(previous) or _is_cell(line):
+        return False
+    if previous.endswith(SENTENCE_END):
+        return False
+    broken_figure = bool(
+        (re.search(r"\d[.,]$", previous) and re.match(r"^\d", line))
+        or (re.search(r"\d$", previous) and re.match(_FIGURE_TAIL, line))
+    )
+    if broken_figure:
+        return True
+    if HEADING_START.match(line) or _LIST_ITEM_START.match(line):
+        return False
+    if HEADING_START.match(previous) and len(previous) < _WRAPPED_LINE_MIN:
+        return False
+    return len(previous) >= _WRAPPED_LINE_MIN
+
+
+def _tidy_blank_lines(text: str) -> str:
+    text = re.sub(r"\n{4,}", "\n\n\n", text)
+    return text.strip("\n") + "\n"
+
+
+def _normalize_blocks(blocks: list[SourceParagraph | SourceTable]) -> NormalizedText:
+    pieces: list[str] = []
+    table_spans: list[Span] = []
+    offset = 0
+    for block in blocks:
+        if isinstance(block, SourceParagraph):
+            piece = normalize_text(block.text).strip("\n")
+            if not piece:
+                continue
+            piece += "\n"
+        else:
+            piece = render_table(block)
+            if not piece:
+                continue
+            if pieces and not pieces[-1].endswith("\n\n"):
+                pieces.append("\n")
+                offset += 1
+            table_spans.append(Span(start=offset, end=offset + len(piece.rstrip("\n"))))
+            piece += "\n"
+        pieces.append(piece)
+        offset += len(piece)
+    return NormalizedText(text="".join(pieces), table_spans=table_spans)
+
+
+def render_table(table: SourceTable) -> str:
+    """Render a real table as flattened text: a cell per line, a blank line per row."""
+    rows: list[str] = []
+    for row in table.rows:
+        cells = []
+        for cell in row.cells:
+            text = "\n".join(
+                _normalize_line(line) for line in _split_lines(cell.text) if line.strip()
+            )
+            cells.append(CELL_PREFIX + text)
+        if cells:
+            rows.append("\n".join(cells))
+    return "\n\n".join(rows) + "\n" if rows else ""

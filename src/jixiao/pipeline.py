@@ -1,0 +1,251 @@
+"""Pipeline: report files -> written outputs, one stage after another.
+
+In: input paths (files or folders), an output folder and `Settings`.
+Out: per report `<name>.json` + `<name>.normalized.txt`, a `calls.jsonl` log line per
+chunk call, and `jixiao-run.json` summing up the batch; returns a `BatchResult`.
+A report that cannot be read is recorded with its reason and the batch goes on; a
+report whose chunks failed is written with `chunk_failed` flags and counted as failed.
+This is the library's entry point; the CLI only parses flags and prints.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from jixiao.catalog import Catalog, load_catalog
+from jixiao.chunk import make_chunks
+from jixiao.core import (
+    ChunkAnswer,
+    ChunkStatus,
+    FieldStatus,
+    ReportResult,
+    ReportStatus,
+    RunRecord,
+    Severity,
+    SourceInfo,
+    Usage,
+)
+from jixiao.files import write_text_atomic
+from jixiao.ingest import IngestError, find_reports, read_source
+from jixiao.llm import Provider, load_prompts, open_provider
+from jixiao.merge import merge_answers
+from jixiao.normalize import normalize_document
+from jixiao.output import write_report
+from jixiao.segment import build_sections, segment
+from jixiao.settings import Settings
+from jixiao.validate import validate
+
+RUN_SUMMARY_NAME = "jixiao-run.json"
+CALL_LOG_NAME = "calls.jsonl"
+
+
+class ReportSummary(BaseModel):
+    name: str
+    path: str
+    status: ReportStatus
+    reason: str | None = None
+    chunks: int = 0
+    llm_calls: int = 0
+    cache_hits: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    seconds: float = 0.0
+    fields_found: int = 0
+    fields_ok: int = 0
+    errors: int = 0
+    warnings: int = 0
+    output: str | None = None
+
+
+class BatchResult(BaseModel):
+    provider: str
+    model: str | None
+    prompt_version: str
+    reports: list[ReportSummary] = Field(default_factory=list)
+
+    @property
+    def failed(self) -> list[ReportSummary]:
+        return [r for r in self.reports if r.status is not ReportStatus.DONE]
+
+
+class CallLog:
+    """Appends one JSON line per chunk call (metadata only: no text, no key)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def write(self, report: str, provider: str, answer: ChunkAnswer) -> None:
+        if self.path is None or answer.status is ChunkStatus.SKIPPED:
+            return
+        entry = {
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+            "report": report,
+            "chunk": answer.chunk_index,
+            "provider": provider,
+            "status": answer.status.value,
+            "http_calls": answer.usage.calls,
+            "input_tokens": answer.usage.input_tokens,
+            "output_tokens": answer.usage.output_tokens,
+            "seconds": round(answer.seconds, 3),
+            "error": answer.error,
+        }
+        with self._lock, self.path.open("a", encoding="utf-8") as stream:
+            stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def report_name(path: Path, base: Path) -> str:
+    """The input's path relative to the folder it was found in, without its extension."""
+    try:
+        relative = path.relative_to(base)
+    except ValueError:
+        relative = Path(path.name)
+    return relative.with_suffix("").as_posix()
+
+
+def extract_report(
+    path: Path,
+    name: str,
+    settings: Settings,
+    provider: Provider,
+    prompt_version: str,
+    catalog: Catalog | None = None,
+    pool: ThreadPoolExecutor | None = None,
+    call_log: CallLog | None = None,
+) -> ReportResult:
+    """Run one report through every stage. Raises `IngestError` for unreadable input."""
+    started = time.monotonic()
+    catalog = catalog or load_catalog()
+    document = read_source(path)
+    normalized = normalize_document(document)
+    text = normalized.text
+    sections = build_sections(text, segment(normalized))
+    chunks = make_chunks(text, sections, settings.chunk_tokens, catalog)
+
+    def ask(chunk_index: int) -> ChunkAnswer:
+        answer = provider.answer(chunks[chunk_index], name)
+        if call_log is not None:
+            call_log.write(name, provider.name, answer)
+        return answer
+
+    if pool is not None:
+        answers = list(pool.map(ask, range(len(chunks))))
+    else:
+        answers = [ask(index) for index in range(len(chunks))]
+
+    fields, merge_flags = merge_answers(catalog, chunks, answers, text)
+    flags = validate(catalog, fields, merge_flags, answers, text)
+    usage = Usage()
+    for answer in answers:
+        usage.add(answer.usage)
+    failed = [a.chunk_index for a in answers if a.status is ChunkStatus.FAILED]
+    run = RunRecord(
+        provider=provider.name,
+        model=provider.model,
+        prompt_version=prompt_version,
+        llm_calls=usage.calls,
+        cache_hits=usage.cache_hits,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        seconds=round(time.monotonic() - started, 3),
+        failed_chunks=failed,
+        chunks=len(chunks),
+    )
+    source = SourceInfo(
+        path=path.as_posix(),
+        sha256=document.sha256,
+        format=document.format,
+        ocr=document.ocr,
+        chars=len(text),
+    )
+    return ReportResult(
+        name=name,
+        source=source,
+        fields=fields,
+        flags=flags,
+        run=run,
+        normalized_text=text,
+        status=ReportStatus.PARTIAL if failed else ReportStatus.DONE,
+    )
+
+
+def summarize(result: ReportResult, output: Path) -> ReportSummary:
+    failed = result.run.failed_chunks
+    return ReportSummary(
+        name=result.name,
+        path=result.source.path,
+        status=result.status,
+        reason=f"{len(failed)} of {result.run.chunks} chunks failed" if failed else None,
+        chunks=result.run.chunks,
+        llm_calls=result.run.llm_calls,
+        cache_hits=result.run.cache_hits,
+        input_tokens=result.run.input_tokens,
+        output_tokens=result.run.output_tokens,
+        seconds=result.run.seconds,
+        fields_found=sum(1 for f in result.fields.values() if f.status is not FieldStatus.MISSING),
+        fields_ok=sum(1 for f in result.fields.values() if f.status is FieldStatus.OK),
+        errors=sum(1 for f in result.flags if f.severity is Severity.ERROR),
+        warnings=sum(1 for f in result.flags if f.severity is Severity.WARNING),
+        output=output.as_posix(),
+    )
+
+
+def unique_names(found: list[tuple[Path, Path]]) -> list[tuple[Path, str]]:
+    """Output names; inputs that differ only in extension keep it to stay apart."""
+    names = [report_name(path, base) for path, base in found]
+    return [
+        (path, name if names.count(name) == 1 else f"{name}{path.suffix.lower()}")
+        for (path, _), name in zip(found, names, strict=True)
+    ]
+
+
+def _failed(name: str, path: Path, reason: str) -> ReportSummary:
+    return ReportSummary(name=name, path=path.as_posix(), status=ReportStatus.FAILED, reason=reason)
+
+
+def run_batch(
+    inputs: list[Path],
+    out_dir: Path,
+    settings: Settings,
+    on_start: Callable[[int], None] | None = None,
+    on_report: Callable[[ReportSummary], None] | None = None,
+) -> BatchResult:
+    """Extract every report under `inputs` into `out_dir`. Raises `LLMConfigError`."""
+    provider = open_provider(settings)
+    prompt_version = load_prompts(settings.prompts_dir).version
+    out_dir.mkdir(parents=True, exist_ok=True)
+    call_log = CallLog(out_dir / CALL_LOG_NAME)
+    batch = BatchResult(provider=provider.name, model=provider.model, prompt_version=prompt_version)
+    targets = unique_names(find_reports(inputs))
+    if on_start:
+        on_start(len(targets))
+    catalog = load_catalog()
+    try:
+        with ThreadPoolExecutor(max_workers=settings.jobs) as pool:
+            for path, name in targets:
+                try:
+                    result = extract_report(
+                        path, name, settings, provider, prompt_version, catalog, pool, call_log
+                    )
+                    summary = summarize(result, write_report(out_dir, result))
+                except IngestError as exc:
+                    summary = _failed(name, path, exc.reason)
+                except Exception as exc:  # noqa: BLE001 - one bad report never stops a batch
+                    summary = _failed(name, path, f"internal error: {type(exc).__name__}: {exc}")
+                batch.reports.append(summary)
+                if on_report:
+                    on_report(summary)
+    finally:
+        provider.close()
+        write_text_atomic(
+            out_dir / RUN_SUMMARY_NAME, batch.model_dump_json(indent=2) + "\n"
+        )
+    return batch
