@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from jixiao.catalog import load_catalog
@@ -22,7 +24,7 @@ def test_chunks_are_slices_in_order_and_cover_every_block(example_paths, budget:
         assert chunks
         for chunk in chunks:
             assert chunk.text == text[chunk.start : chunk.end]
-        assert all(a.end <= b.start for a, b in zip(chunks, chunks[1:], strict=False))
+        assert all(a.end <= b.start for a, b in itertools.pairwise(chunks))
         for block in blocks:
             assert any(c.start <= block.start and block.end <= c.end for c in chunks) or (
                 block.kind is not BlockKind.HEADING  # oversized blocks are cut, never lost
@@ -31,7 +33,7 @@ def test_chunks_are_slices_in_order_and_cover_every_block(example_paths, budget:
 
 
 def test_chunks_respect_the_budget_and_never_split_table_rows(example_paths) -> None:
-    text, blocks, chunks = _chunks(example_paths[0], 300)
+    _, blocks, chunks = _chunks(example_paths[0], 300)
     for chunk in chunks:
         # Only a single table row or a single sentence may exceed the budget.
         assert chunk.tokens <= 300 or "\n\n" not in chunk.text.strip("\n")

@@ -56,7 +56,9 @@ def test_docx_paragraphs_and_tables_in_order(tmp_path: Path) -> None:
         ("report.pdf", b"%PDF-1.4", "unsupported file type"),
     ],
 )
-def test_unreadable_files_name_the_reason(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+def test_unreadable_files_name_the_reason(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(IngestError) as error:

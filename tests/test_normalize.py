@@ -33,7 +33,11 @@ def test_lines_broken_inside_a_sentence_are_joined() -> None:
 
 def test_headings_and_list_items_are_not_joined() -> None:
     text = normalize_text("附件2\n2024年度部门（单位）整体支出绩效评价基础数据表\n一、基本情况\n")
-    assert text.splitlines() == ["附件2", "2024年度部门（单位）整体支出绩效评价基础数据表", "一、基本情况"]
+    assert text.splitlines() == [
+        "附件2",
+        "2024年度部门（单位）整体支出绩效评价基础数据表",
+        "一、基本情况",
+    ]
 
 
 def test_running_heads_are_removed() -> None:

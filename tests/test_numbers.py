@@ -36,8 +36,14 @@ def test_parse_figure_reads_value_and_unit(text: str, value: str, unit: str | No
 
 @pytest.mark.parametrize(
     ("text", "comparator", "qualifier"),
-    [("≥5场", ">=", None), (">3500人", ">", None), ("2200余条", None, "余"), ("近200万", None, "近"),
-     ("不少于10次", ">=", None), ("50个以上", None, "以上")],
+    [
+        ("≥5场", ">=", None),
+        (">3500人", ">", None),
+        ("2200余条", None, "余"),
+        ("近200万", None, "近"),
+        ("不少于10次", ">=", None),
+        ("50个以上", None, "以上"),
+    ],
 )
 def test_parse_figure_keeps_comparators_and_qualifiers(
     text: str, comparator: str | None, qualifier: str | None
@@ -78,8 +84,11 @@ def _full_width(text: str) -> str:
     return text.translate(str.maketrans("0123456789.,", "０１２３４５６７８９．，"))
 
 
-@given(money, st.sampled_from(["万元", "元", "亿元", "千元"]),
-       st.sampled_from(["plain", "thousands", "fullwidth", "spaced"]))
+@given(
+    money,
+    st.sampled_from(["万元", "元", "亿元", "千元"]),
+    st.sampled_from(["plain", "thousands", "fullwidth", "spaced"]),
+)
 def test_format_then_parse_round_trips(value: Decimal, unit: str, style: str) -> None:
     if style == "plain":
         text = format_decimal(value) + unit

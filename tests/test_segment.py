@@ -45,7 +45,12 @@ def test_flattened_table_rows_and_cells(example_paths) -> None:
     tables = [b for b in blocks if b.kind is BlockKind.TABLE]
     assert len(tables) == 2
     staffing = tables[0]
-    assert [c.text for c in staffing.rows[0]] == ["财政供养人员情况（人）", "编制数", "2024年实际在职人数", "控制率"]
+    assert [c.text for c in staffing.rows[0]] == [
+        "财政供养人员情况（人）",
+        "编制数",
+        "2024年实际在职人数",
+        "控制率",
+    ]
     assert [c.text for c in staffing.rows[1]] == ["", "4", "4", "100%"]
     for row in staffing.rows:
         for cell in row:
@@ -54,7 +59,7 @@ def test_flattened_table_rows_and_cells(example_paths) -> None:
 
 
 def test_a_cell_split_by_a_blank_line_stays_in_its_row(example_paths) -> None:
-    text, blocks = _blocks(example_paths[0])
+    _, blocks = _blocks(example_paths[0])
     self_evaluation = [b for b in blocks if b.kind is BlockKind.TABLE][1]
     benefit_row = next(
         row for row in self_evaluation.rows if len(row) > 1 and row[1].text.startswith("效益指标")
@@ -65,7 +70,9 @@ def test_a_cell_split_by_a_blank_line_stays_in_its_row(example_paths) -> None:
 
 
 def test_piped_tables() -> None:
-    text = normalize_text("一、资金情况\n| 项目 | 年初预算 | 执行数 |\n|---|---|---|\n| 文艺扶持 | 3 | 10.15 |\n")
+    text = normalize_text(
+        "一、资金情况\n| 项目 | 年初预算 | 执行数 |\n|---|---|---|\n| 文艺扶持 | 3 | 10.15 |\n"
+    )
     blocks = segment(NormalizedText(text=text))
     (table,) = [b for b in blocks if b.kind is BlockKind.TABLE]
     assert [c.text for c in table.rows[0]] == ["项目", "年初预算", "执行数"]

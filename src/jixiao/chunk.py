@@ -28,9 +28,7 @@ def estimate_tokens(text: str) -> int:
     return cjk + int((len(text) - cjk) / ASCII_CHARS_PER_TOKEN) + 1
 
 
-def make_chunks(
-    text: str, sections: list[Section], budget: int, catalog: Catalog
-) -> list[Chunk]:
+def make_chunks(text: str, sections: list[Section], budget: int, catalog: Catalog) -> list[Chunk]:
     pieces = list(_pieces(text, sections, budget))
     chunks: list[Chunk] = []
     current: list[tuple[Span, list[str]]] = []
@@ -47,9 +45,7 @@ def make_chunks(
     return chunks
 
 
-def _chunk(
-    text: str, index: int, pieces: list[tuple[Span, list[str]]], catalog: Catalog
-) -> Chunk:
+def _chunk(text: str, index: int, pieces: list[tuple[Span, list[str]]], catalog: Catalog) -> Chunk:
     start, end = pieces[0][0].start, pieces[-1][0].end
     body = text[start:end]
     return Chunk(

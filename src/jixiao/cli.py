@@ -113,7 +113,7 @@ def extract(
     raise typer.Exit(EXIT_FAILED if batch.failed else EXIT_OK)
 
 
-def _run_with_progress(inputs: list[Path], out: Path, settings) -> BatchResult:  # noqa: ANN001
+def _run_with_progress(inputs: list[Path], out: Path, settings) -> BatchResult:
     with Progress(
         TextColumn("[bold]extract"),
         BarColumn(),
@@ -137,8 +137,18 @@ def _run_with_progress(inputs: list[Path], out: Path, settings) -> BatchResult: 
 def _print_summary(batch: BatchResult, out: Path) -> None:
     table = Table(title=f"jixiao: {batch.provider} / {batch.model or 'no model'}")
     for column in (
-        "report", "status", "chunks", "LLM calls", "cache hits", "tokens in", "tokens out",
-        "fields", "ok", "errors", "warnings", "s",
+        "report",
+        "status",
+        "chunks",
+        "LLM calls",
+        "cache hits",
+        "tokens in",
+        "tokens out",
+        "fields",
+        "ok",
+        "errors",
+        "warnings",
+        "s",
     ):
         table.add_column(column, justify="left" if column in ("report", "status") else "right")
     for report in batch.reports:
@@ -146,10 +156,18 @@ def _print_summary(batch: BatchResult, out: Path) -> None:
         if report.status is not ReportStatus.DONE:
             status = f"[red]{status}[/]: {report.reason}"
         table.add_row(
-            report.name, status, str(report.chunks), str(report.llm_calls),
-            str(report.cache_hits), str(report.input_tokens), str(report.output_tokens),
-            str(report.fields_found), str(report.fields_ok), str(report.errors),
-            str(report.warnings), f"{report.seconds:.1f}",
+            report.name,
+            status,
+            str(report.chunks),
+            str(report.llm_calls),
+            str(report.cache_hits),
+            str(report.input_tokens),
+            str(report.output_tokens),
+            str(report.fields_found),
+            str(report.fields_ok),
+            str(report.errors),
+            str(report.warnings),
+            f"{report.seconds:.1f}",
         )
     total_calls = sum(r.llm_calls for r in batch.reports)
     total_hits = sum(r.cache_hits for r in batch.reports)

@@ -21,9 +21,7 @@ MIN_QUOTE_CHARS = 2
 MAX_QUOTE_CHARS = 400
 
 
-def locate(
-    text: str, quote: str | None, window: tuple[int, int] | None = None
-) -> Evidence | None:
+def locate(text: str, quote: str | None, window: tuple[int, int] | None = None) -> Evidence | None:
     """Where `quote` stands in `text` (inside `window` first, then anywhere)."""
     if not quote:
         return None

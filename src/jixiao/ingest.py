@@ -121,7 +121,7 @@ def read_docx_blocks(path: Path) -> list[SourceParagraph | SourceTable]:
     return blocks
 
 
-def _read_table(table) -> SourceTable:  # noqa: ANN001 - python-docx Table
+def _read_table(table) -> SourceTable:
     rows: list[TableRow] = []
     for row in table.rows:
         cells: list[TableCell] = []

@@ -32,8 +32,8 @@ from urllib.parse import urlparse
 import diskcache
 import httpx2
 import instructor
-from instructor.core.exceptions import InstructorRetryException
 import openai
+from instructor.core.exceptions import InstructorRetryException
 from pydantic import BaseModel
 from tenacity import (
     RetryCallState,
@@ -224,7 +224,7 @@ def _retry_after_seconds(exc: BaseException | None) -> float | None:
     return None
 
 
-def make_wait(max_seconds: float):  # noqa: ANN201 - tenacity wait callable
+def make_wait(max_seconds: float):
     backoff = wait_exponential_jitter(initial=1, max=max_seconds, jitter=1)
 
     def wait(state: RetryCallState) -> float:
@@ -315,7 +315,7 @@ class InstructorProvider:
         meter = CallMeter()
         try:
             result = self._call(response_model, messages, meter)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a failed chunk
+        except Exception as exc:
             if meter.replay_missing:
                 error = str(
                     ReplayMissingError(

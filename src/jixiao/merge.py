@@ -158,7 +158,7 @@ def _value_key(value: Any) -> str:
     return format_decimal(value) if isinstance(value, Decimal) else str(value)
 
 
-def _unique_evidence(candidates) -> list[Evidence]:  # noqa: ANN001 - iterable of Candidate
+def _unique_evidence(candidates) -> list[Evidence]:
     seen: dict[tuple[int, int], Evidence] = {}
     for candidate in candidates:
         for evidence in candidate.evidence:

@@ -238,14 +238,12 @@ def run_batch(
                     summary = summarize(result, write_report(out_dir, result))
                 except IngestError as exc:
                     summary = _failed(name, path, exc.reason)
-                except Exception as exc:  # noqa: BLE001 - one bad report never stops a batch
+                except Exception as exc:
                     summary = _failed(name, path, f"internal error: {type(exc).__name__}: {exc}")
                 batch.reports.append(summary)
                 if on_report:
                     on_report(summary)
     finally:
         provider.close()
-        write_text_atomic(
-            out_dir / RUN_SUMMARY_NAME, batch.model_dump_json(indent=2) + "\n"
-        )
+        write_text_atomic(out_dir / RUN_SUMMARY_NAME, batch.model_dump_json(indent=2) + "\n")
     return batch
