@@ -49,6 +49,9 @@ class FieldSpec(BaseModel):
     choices: list[str] = Field(default_factory=list)
     labels: list[str] = Field(default_factory=list)
     not_labels: list[str] = Field(default_factory=list, alias="not")
+    sentence_not: list[str] = Field(default_factory=list)
+    cells: list[tuple[str, str]] = Field(default_factory=list)
+    pick: str = "single"
 
     @property
     def key(self) -> str:

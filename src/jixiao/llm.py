@@ -240,9 +240,13 @@ def make_wait(max_seconds: float):
 def describe_error(exc: BaseException) -> str:
     causes = _root_causes(exc)
     root = causes[-1]
-    if isinstance(exc, InstructorRetryException) and not is_transient(exc):
+    api_error = next((c for c in causes if isinstance(c, openai.APIError)), None)
+    if isinstance(exc, InstructorRetryException) and api_error is None:
         return f"invalid model output after {exc.n_attempts} attempt(s): {str(root)[:300]}"
-    return f"{type(root).__name__}: {str(root)[:300]}"
+    detail = f"{type(root).__name__}: {str(root)[:300]}"
+    if api_error is not None and api_error is not root:
+        return f"{type(api_error).__name__} ({detail})"
+    return detail
 
 
 # --- providers -----------------------------------------------------------------------

@@ -47,6 +47,7 @@ COUNT_UNITS = (
     "年",
 )
 PERCENT_UNITS = ("%", "％", "个百分点")
+SCORE_UNITS = ("分",)
 COMPARATORS = {
     "≥": ">=",
     ">=": ">=",
@@ -71,17 +72,19 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋％", "012
 _UNITS_PATTERN = "|".join(
     re.escape(unit)
     for unit in sorted(
-        [*MONEY_UNITS_IN_WANYUAN, *COUNT_UNITS, *PERCENT_UNITS], key=len, reverse=True
+        [*MONEY_UNITS_IN_WANYUAN, *COUNT_UNITS, *PERCENT_UNITS, *SCORE_UNITS],
+        key=len,
+        reverse=True,
     )
 )
 _COMPARATOR_PATTERN = "|".join(re.escape(c) for c in sorted(COMPARATORS, key=len, reverse=True))
 FIGURE_RE = re.compile(
-    rf"(?P<cmp>{_COMPARATOR_PATTERN})?\s*"
-    rf"(?P<pre>近|约)?\s*"
+    rf"(?P<cmp>{_COMPARATOR_PATTERN})?[ \u3000]*"
+    rf"(?P<pre>近|约)?[ \u3000]*"
     r"(?P<sign>[-+])?"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"\s*(?P<post>余|多)?\s*"
-    rf"(?P<unit>{_UNITS_PATTERN})?"
+    r"(?:[ \u3000]*(?P<post>余|多))?"
+    rf"(?:[ \u3000]*(?P<unit>{_UNITS_PATTERN}))?"
 )
 
 
@@ -181,3 +184,306 @@ def parse_percent(text: str | int | Decimal | None) -> Decimal | None:
 def format_decimal(value: Decimal) -> str:
     """Plain positional digits, never scientific notation."""
     return format(strip_zeros(value), "f")
+
+
+# --- the number index ----------------------------------------------------------------
+#
+# Every figure printed in the normalized text, with its span, unit and label context.
+
+NumberKind = str  # "money" | "percent" | "count" | "score" | "year" | "date" | "plain"
+
+_DATE_RE = re.compile(
+    r"(?<!\d)(?:19|20)\d{2}(?:[.\-/]\d{1,2}[.\-/]\d{1,2}|年\d{1,2}月(?:\d{1,2}[日号])?)(?!\d)"
+)
+_YEAR_RE = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?= ?年)")
+# List markers: "1.工资福利支出", "2、", and "1.2024年…" (a marker glued to a year).
+_LIST_MARKER_RE = re.compile(
+    r"(?:^|(?<=[\n。；;：:\t]))[ \u3000]*\d{1,2}(?:[.、．](?!\d)|[.、](?=(?:19|20)\d{2}年))"
+)
+_SPACED_FIGURE_RE = re.compile(
+    rf"(?<![\d.])(?P<num>\d+ ?\. ?\d+|\d{{1,3}}(?: \d{{3}})+(?:\.\d+)?)\s*(?=(?:{_UNITS_PATTERN}))"
+)
+_LABEL_BOUNDARY = re.compile(r"[，,。；;！？!?\n、]|[ \u3000]{2,}")
+_LABEL_NOISE = re.compile(
+    r"^(?:其中[：:]?|[\s：:，,、“”\"]|\d{1,2}[.、．]|[（(]\d{1,2}[）)]|[一二三四五六七八九十]+[、是])+"
+)
+LABEL_MAX_CHARS = 40
+INHERIT_MAX_CELL_CHARS = 30  # only short cells take the table's unit
+TABLE_UNIT_RE = re.compile(
+    rf"[（(]\s*(?:单位\s*[：:]\s*)?(?P<unit>{_UNITS_PATTERN}|㎡)\s*[）)]|单位\s*[：:]\s*(?P<unit2>万元|元|千元|亿元)"
+)
+# Column headers whose figures are scores, rates or head counts, whatever the table unit.
+NON_MONEY_HEADERS = ("分值", "得分", "率", "人数", "编制", "人员", "分）", "分)")
+
+
+class IndexedNumber(BaseModel):
+    start: int
+    end: int
+    text: str
+    value: Decimal
+    unit: str | None = None
+    unit_printed: bool = False
+    kind: NumberKind = "plain"
+    comparator: str | None = None
+    qualifier: str | None = None
+    label: str = ""  # prose: the words before it in its clause; cells: in-cell words
+    row_label: str = ""
+    column_label: str = ""
+    in_table: bool = False
+    row_key: str = ""  # "<table start>:<row number>" for table cells
+    sentence: str = ""  # the whole sentence (or cell) around the figure, figure removed
+
+    @property
+    def wanyuan(self) -> Decimal | None:
+        return to_wanyuan(self.value, self.unit) if self.kind == "money" and self.unit else None
+
+    @property
+    def context(self) -> str:
+        """Every label wording that describes this figure, for alias matching."""
+        return " ".join(part for part in (self.label, self.row_label, self.column_label) if part)
+
+
+def kind_of(unit: str | None, value: Decimal) -> NumberKind:
+    if unit in MONEY_UNITS_IN_WANYUAN:
+        return "money"
+    if unit in PERCENT_UNITS:
+        return "percent"
+    if unit in SCORE_UNITS:
+        return "score"
+    if unit is not None:
+        return "count"
+    return "plain"
+
+
+def _figures_in(text: str, start: int, end: int) -> list[tuple[int, int, Figure]]:
+    """(start, end, figure) for every figure in text[start:end], dates and years first."""
+    taken: list[tuple[int, int]] = []
+    found: list[tuple[int, int, Figure]] = []
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= s or a >= e for s, e in taken)
+
+    for match in _LIST_MARKER_RE.finditer(text, start, end):
+        taken.append((match.start(), match.end()))
+    for match in _DATE_RE.finditer(text, start, end):
+        if free(match.start(), match.end()) and not _YEAR_RE.fullmatch(match.group(0)):
+            found.append(
+                (
+                    match.start(),
+                    match.end(),
+                    Figure(value=Decimal(0), unit="date", text=match.group(0)),
+                )
+            )
+            taken.append((match.start(), match.end()))
+    for match in _YEAR_RE.finditer(text, start, end):
+        if free(match.start(1), match.end(1)):
+            stop = text.index("年", match.end(1)) + 1
+            found.append(
+                (
+                    match.start(1),
+                    stop,
+                    Figure(value=Decimal(match.group(1)), unit="year", text=match.group(1)),
+                )
+            )
+            taken.append((match.start(1), stop))
+    for match in _SPACED_FIGURE_RE.finditer(text, start, end):
+        if free(match.start(), match.end()):
+            figure = parse_figure(
+                text[match.start() : end].replace(" ", "", match.group(0).count(" "))
+            )
+            if figure is not None:
+                unit_match = re.match(rf"\s*({_UNITS_PATTERN})", text[match.end() : end])
+                stop = match.end() + (unit_match.end() if unit_match else 0)
+                found.append((match.start(), stop, figure))
+                taken.append((match.start(), stop))
+    for match in FIGURE_RE.finditer(text, start, end):
+        a, b = match.start("num"), match.start() + len(match.group(0).rstrip())
+        if match["cmp"]:
+            a = match.start("cmp")
+        if not free(a, b) or (a > 0 and text[a - 1].isascii() and text[a - 1].isalpha()):
+            continue
+        figure = parse_figure(text[a:b])
+        if figure is not None:
+            found.append((a, b, figure))
+            taken.append((a, b))
+    return sorted(found, key=lambda item: item[0])
+
+
+def prose_label(text: str, start: int, floor: int) -> str:
+    """The words before a figure in its clause (a figure right after a colon takes the
+    words before the colon)."""
+    window_start = max(floor, start - LABEL_MAX_CHARS * 2)
+    window = text[window_start:start]
+    cut = max((m.end() for m in _LABEL_BOUNDARY.finditer(window)), default=0)
+    label = window[cut:]
+    if not _LABEL_NOISE.sub("", label.rstrip("：: ")).strip():
+        before = window[:cut].rstrip()
+        if label.strip().endswith(("：", ":")) or before.endswith(("：", ":")):
+            label = (before + label).rstrip("：: ")
+            cut2 = max((m.end() for m in _LABEL_BOUNDARY.finditer(label)), default=0)
+            label = label[cut2:]
+    label = _LABEL_NOISE.sub("", label.strip()).strip("：: ")
+    return label[-LABEL_MAX_CHARS:]
+
+
+_SENTENCE_END = re.compile(r"[。！？!?\n；;]")
+
+
+def sentence_around(text: str, a: int, b: int, floor: int, ceiling: int) -> str:
+    """The sentence holding text[a:b], without the figure itself."""
+    before = max((m.end() for m in _SENTENCE_END.finditer(text, floor, a)), default=floor)
+    after_match = _SENTENCE_END.search(text, b, ceiling)
+    after = after_match.start() if after_match else ceiling
+    return text[before:a] + " " + text[b:after]
+
+
+def _entry(text: str, a: int, b: int, figure: Figure, **context) -> IndexedNumber:
+    unit = figure.unit
+    if unit == "date":
+        kind: NumberKind = "date"
+    elif unit == "year":
+        kind = "year"
+    else:
+        kind = kind_of(unit, figure.value)
+    return IndexedNumber(
+        start=a,
+        end=b,
+        text=text[a:b],
+        value=figure.value,
+        unit=unit,
+        unit_printed=unit is not None,
+        kind=kind,
+        comparator=figure.comparator,
+        qualifier=figure.qualifier,
+        **context,
+    )
+
+
+def index_numbers(text: str, tables: list) -> list[IndexedNumber]:
+    """Index every figure: table cells with row and column headers, prose with labels.
+
+    `tables` are the table `Block`s from segment (cells carry spans into `text`).
+    """
+    entries: list[IndexedNumber] = []
+    covered: list[tuple[int, int]] = []
+    for table in tables:
+        entries.extend(_index_table(text, table))
+        covered.append((table.start, table.end))
+    cursor = 0
+    for table_start, table_end in [*sorted(covered), (len(text), len(text))]:
+        entries.extend(_index_prose(text, cursor, table_start))
+        cursor = max(cursor, table_end)
+    return sorted(entries, key=lambda e: e.start)
+
+
+def _index_prose(text: str, start: int, end: int) -> list[IndexedNumber]:
+    entries: list[IndexedNumber] = []
+    previous_end = start
+    for a, b, figure in _figures_in(text, start, end):
+        line_start = text.rfind("\n", 0, a) + 1
+        label = prose_label(text, a, max(previous_end, line_start, start))
+        entries.append(
+            _entry(
+                text, a, b, figure, label=label, sentence=sentence_around(text, a, b, start, end)
+            )
+        )
+        if figure.unit != "year":
+            previous_end = b
+    return entries
+
+
+def _is_text_cell(cell_text: str) -> bool:
+    stripped = cell_text.strip()
+    return (
+        bool(stripped)
+        and FIGURE_RE.fullmatch(stripped) is None
+        and stripped not in ("——", "—", "-")
+    )
+
+
+def _header_like(text: str, row: list) -> bool:
+    """A header row: two or more text cells and no figure but years."""
+    filled = [cell for cell in row if cell.text.strip()]
+    if len(filled) < 2:
+        return False
+    for cell in filled:
+        for _, _, figure in _figures_in(text, cell.start, cell.end):
+            if figure.unit not in ("year", "date"):
+                return False
+    return True
+
+
+def _aligned(header: list, row: list, column: int) -> int | None:
+    index = column - (len(row) - len(header)) if len(header) != len(row) else column
+    return index if 0 <= index < len(header) else None
+
+
+def _unit_in(cell_text: str) -> str | None:
+    match = TABLE_UNIT_RE.search(cell_text)
+    if not match:
+        return None
+    return match["unit"] or match["unit2"]
+
+
+def _index_table(text: str, table) -> list[IndexedNumber]:
+    entries: list[IndexedNumber] = []
+    headers: list[list] = []
+    table_unit: str | None = None
+    caption = text[max(0, text.rfind("\n", 0, max(0, table.start - 1))) : table.start]
+    table_unit = _unit_in(caption)
+    for row_number, row in enumerate(table.rows):
+        texts = [cell.text for cell in row]
+        header_like = _header_like(text, row)
+        row_unit = next((u for u in map(_unit_in, texts) if u), None)
+        for column, cell in enumerate(row):
+            if not cell.text or cell.end <= cell.start:
+                continue
+            figures = _figures_in(text, cell.start, cell.end)
+            if not figures:
+                continue
+            row_label = next(
+                (
+                    _LABEL_NOISE.sub("", t).strip()
+                    for t in reversed(texts[:column])
+                    if _is_text_cell(t)
+                ),
+                "",
+            )
+            column_label = ""
+            for header in reversed(headers):
+                index = _aligned(header, row, column)
+                if index is not None and _is_text_cell(header[index]):
+                    column_label = header[index]
+                    break
+            column_unit = _unit_in(column_label)
+            for a, b, figure in figures:
+                label = prose_label(text, a, cell.start)
+                # A cell that labels its own figure ("一般公共预算：80.25") is read like
+                # prose; the header above it belongs to another layout.
+                own_column = "" if label else column_label
+                entry = _entry(
+                    text,
+                    a,
+                    b,
+                    figure,
+                    label=label,
+                    row_label=row_label,
+                    column_label=own_column,
+                    in_table=True,
+                    row_key=f"{table.start}:{row_number}",
+                    sentence=sentence_around(text, a, b, cell.start, cell.end),
+                )
+                short_cell = len(cell.text) <= INHERIT_MAX_CELL_CHARS
+                if not entry.unit_printed and entry.kind == "plain" and short_cell:
+                    inherited = column_unit or row_unit or table_unit
+                    non_money = any(word in own_column for word in NON_MONEY_HEADERS)
+                    if non_money and inherited in MONEY_UNITS_IN_WANYUAN:
+                        inherited = None
+                    if inherited and inherited != "㎡":
+                        entry.unit = inherited
+                        entry.kind = kind_of(inherited, entry.value)
+                entries.append(entry)
+        if header_like:
+            headers.append(texts)
+            table_unit = row_unit or table_unit
+    return entries

@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from jixiao.catalog import Catalog, load_catalog
 from jixiao.chunk import make_chunks
 from jixiao.core import (
+    Chunk,
     ChunkAnswer,
     ChunkStatus,
     FieldStatus,
@@ -30,6 +31,7 @@ from jixiao.core import (
     ReportStatus,
     RunRecord,
     Severity,
+    SourceDocument,
     SourceInfo,
     Usage,
 )
@@ -111,6 +113,17 @@ def report_name(path: Path, base: Path) -> str:
     return relative.with_suffix("").as_posix()
 
 
+def prepare(
+    path: Path, settings: Settings, catalog: Catalog
+) -> tuple[SourceDocument, str, list[Chunk]]:
+    """Ingest, normalize, segment and chunk one report."""
+    document = read_source(path)
+    normalized = normalize_document(document)
+    text = normalized.text
+    sections = build_sections(text, segment(normalized))
+    return document, text, make_chunks(text, sections, settings.chunk_tokens, catalog)
+
+
 def extract_report(
     path: Path,
     name: str,
@@ -124,11 +137,7 @@ def extract_report(
     """Run one report through every stage. Raises `IngestError` for unreadable input."""
     started = time.monotonic()
     catalog = catalog or load_catalog()
-    document = read_source(path)
-    normalized = normalize_document(document)
-    text = normalized.text
-    sections = build_sections(text, segment(normalized))
-    chunks = make_chunks(text, sections, settings.chunk_tokens, catalog)
+    document, text, chunks = prepare(path, settings, catalog)
 
     def ask(chunk_index: int) -> ChunkAnswer:
         answer = provider.answer(chunks[chunk_index], name)
