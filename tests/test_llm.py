@@ -28,8 +28,7 @@ SECRET = "sk-jixiaotest0123456789abcdefSECRET"
 
 
 def _chunks(settings: Settings):
-    _, _, chunks = prepare(EXAMPLES / f"{REPORT}.txt", settings, load_catalog())
-    return chunks
+    return prepare(EXAMPLES / f"{REPORT}.txt", settings, load_catalog()).chunks
 
 
 def _settings(base_url: str, tmp_path: Path, **extra) -> Settings:

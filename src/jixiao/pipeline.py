@@ -18,18 +18,23 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from jixiao.catalog import Catalog, load_catalog
 from jixiao.chunk import make_chunks
 from jixiao.core import (
+    Block,
+    BlockKind,
     Chunk,
     ChunkAnswer,
     ChunkStatus,
     FieldStatus,
+    Flag,
+    ReportField,
     ReportResult,
     ReportStatus,
     RunRecord,
+    Section,
     Severity,
     SourceDocument,
     SourceInfo,
@@ -40,9 +45,11 @@ from jixiao.ingest import IngestError, find_reports, read_source
 from jixiao.llm import Provider, load_prompts, open_provider
 from jixiao.merge import merge_answers
 from jixiao.normalize import normalize_document
+from jixiao.numbers import IndexedNumber, index_numbers
 from jixiao.output import write_report
+from jixiao.rules import RuleContext, run_rules
 from jixiao.segment import build_sections, segment
-from jixiao.settings import Settings
+from jixiao.settings import ProviderName, Settings
 from jixiao.validate import validate
 
 RUN_SUMMARY_NAME = "jixiao-run.json"
@@ -113,15 +120,50 @@ def report_name(path: Path, base: Path) -> str:
     return relative.with_suffix("").as_posix()
 
 
-def prepare(
-    path: Path, settings: Settings, catalog: Catalog
-) -> tuple[SourceDocument, str, list[Chunk]]:
-    """Ingest, normalize, segment and chunk one report."""
+class Prepared(BaseModel):
+    """One report read, normalized, segmented, chunked and indexed."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    document: SourceDocument
+    text: str
+    blocks: list[Block]
+    sections: list[Section]
+    chunks: list[Chunk]
+    index: list[IndexedNumber]
+
+    def rule_context(self) -> RuleContext:
+        return RuleContext(
+            text=self.text, index=self.index, blocks=self.blocks, sections=self.sections
+        )
+
+
+def prepare(path: Path, settings: Settings, catalog: Catalog) -> Prepared:
+    """Ingest, normalize, segment, chunk and index one report."""
     document = read_source(path)
     normalized = normalize_document(document)
     text = normalized.text
-    sections = build_sections(text, segment(normalized))
-    return document, text, make_chunks(text, sections, settings.chunk_tokens, catalog)
+    blocks = segment(normalized)
+    sections = build_sections(text, blocks)
+    return Prepared(
+        document=document,
+        text=text,
+        blocks=blocks,
+        sections=sections,
+        chunks=make_chunks(text, sections, settings.chunk_tokens, catalog),
+        index=index_numbers(text, [b for b in blocks if b.kind is BlockKind.TABLE]),
+    )
+
+
+def settle_report(
+    catalog: Catalog, prepared: Prepared, answers: list[ChunkAnswer], model_used: bool
+) -> tuple[dict[str, ReportField], list[Flag]]:
+    """Merge the chunk answers, run the rules, ground, reconcile and check."""
+    fields, merge_flags = merge_answers(catalog, prepared.chunks, answers, prepared.text)
+    context = prepared.rule_context()
+    findings = run_rules(catalog, context)
+    flags = validate(catalog, fields, merge_flags, answers, context, findings, model_used)
+    return fields, flags
 
 
 def extract_report(
@@ -137,7 +179,8 @@ def extract_report(
     """Run one report through every stage. Raises `IngestError` for unreadable input."""
     started = time.monotonic()
     catalog = catalog or load_catalog()
-    document, text, chunks = prepare(path, settings, catalog)
+    prepared = prepare(path, settings, catalog)
+    text, chunks = prepared.text, prepared.chunks
 
     def ask(chunk_index: int) -> ChunkAnswer:
         answer = provider.answer(chunks[chunk_index], name)
@@ -150,8 +193,8 @@ def extract_report(
     else:
         answers = [ask(index) for index in range(len(chunks))]
 
-    fields, merge_flags = merge_answers(catalog, chunks, answers, text)
-    flags = validate(catalog, fields, merge_flags, answers, text)
+    model_used = provider.name != ProviderName.NONE.value
+    fields, flags = settle_report(catalog, prepared, answers, model_used)
     usage = Usage()
     for answer in answers:
         usage.add(answer.usage)
@@ -168,6 +211,7 @@ def extract_report(
         failed_chunks=failed,
         chunks=len(chunks),
     )
+    document = prepared.document
     source = SourceInfo(
         path=path.as_posix(),
         sha256=document.sha256,

@@ -405,6 +405,19 @@ class RuleFindings(BaseModel):
     candidates: dict[str, list[Candidate]]
     inferred: set[str]
     lists: dict[str, list[dict[str, Any]]]
+    execution_score: Decimal | None = None  # the 得分 of the budget-execution row
+
+
+EXECUTION_ROWS = ("年度资金总额", "资金总额", "预算执行率")
+
+
+def execution_score(ctx: RuleContext) -> Decimal | None:
+    """The score a self-evaluation table gives budget execution, outside the indicators."""
+    for entry in ctx.index:
+        in_row = any(word in entry.row_label for word in EXECUTION_ROWS)
+        if entry.in_table and in_row and "得分" in entry.column_label:
+            return strip_zeros(entry.value)
+    return None
 
 
 def run_rules(catalog: Catalog, ctx: RuleContext) -> RuleFindings:
@@ -426,7 +439,12 @@ def run_rules(catalog: Catalog, ctx: RuleContext) -> RuleFindings:
     for spec in catalog.fields:
         if spec.path not in candidates:
             candidates[spec.path] = numeric_candidates(spec, ctx) if spec.numeric else []
-    return RuleFindings(candidates=candidates, inferred=inferred, lists=rule_lists(ctx))
+    return RuleFindings(
+        candidates=candidates,
+        inferred=inferred,
+        lists=rule_lists(ctx),
+        execution_score=execution_score(ctx),
+    )
 
 
 def same_value(a: Any, b: Any) -> bool:

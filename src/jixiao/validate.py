@@ -1,11 +1,19 @@
-"""Validate: merged fields -> statuses and flags a reviewer can act on.
+"""Validate: model answers + rule findings -> grounded fields and flags.
 
-In: the merged fields, the normalized text, the chunk answers and the catalog.
-Out: the same fields with `status` and `flags` set, and the report's flag list sorted
-by severity. A value is `ok` only when a located quote states it; a figure found
-nowhere in the report is `not_in_source` (error), one found only elsewhere is
-`weak_label` (warning). Chunks that failed are `chunk_failed` errors on the report.
-Checks report; they never change a figure.
+In: the merged model fields (values with their chunk candidates), what the rules found
+(candidates from the number index and alias tables, rule-built lists), the chunk
+answers and the normalized text.
+Out: every field with value, status, evidence and flag codes, and the report's flags
+sorted by severity (errors first).
+
+Grounding: a model figure is `ok` only when the report prints it (after unit
+conversion) under a label that fits the field; printed only under other labels ->
+`weak_label` (warning); printed nowhere -> `not_in_source` (error). Reconciliation:
+where the model is silent or ungrounded and the rules have a value, the rules' value is
+proposed (`proposed_by_rules`, with `model_rule_disagree` when the model said something
+else); where the report states a field twice with different values -> `conflict`.
+With provider `none` the rules alone fill the fields: a single value under a fitting
+label is `ok`. Checks report; they never change a figure.
 """
 
 from __future__ import annotations
@@ -14,107 +22,228 @@ from decimal import Decimal
 from typing import Any
 
 from jixiao.catalog import Catalog, FieldKind, FieldSpec
-from jixiao.core import ChunkAnswer, ChunkStatus, FieldStatus, Flag, ReportField, Severity
-from jixiao.evidence import squash
-from jixiao.merge import grounded, value_among_figures
+from jixiao.checks import run_checks
+from jixiao.core import (
+    Candidate,
+    ChunkAnswer,
+    ChunkStatus,
+    FieldStatus,
+    Flag,
+    ReportField,
+    Severity,
+)
+from jixiao.evidence import evidence_of, squash
+from jixiao.numbers import IndexedNumber, format_decimal
+from jixiao.rules import (
+    RuleContext,
+    RuleFindings,
+    evidence_spans,
+    kind_fits,
+    label_fits,
+    same_value,
+)
 
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1}
-YEAR_RANGE = (2000, 2100)
-PERCENT_CEILING = Decimal(100)
-BOUNDED_PERCENT_FIELDS = {
-    "satisfaction.satisfied",
-    "satisfaction.basic",
-    "satisfaction.unsatisfied",
-}
 
 
 def flag(field: str, code: str, severity: Severity, message: str) -> Flag:
     return Flag(field=field, code=code, severity=severity, message=message)
 
 
-def ground_scalar(spec: FieldSpec, field: ReportField, text: str) -> list[Flag]:
-    if field.value is None:
-        return []
-    chosen = [c for c in field.candidates if c.value == field.value]
-    if any(grounded(spec, c) for c in chosen):
-        return []
-    if spec.kind is FieldKind.ENUM:
-        return []
-    shown = field.value
-    if spec.numeric and value_among_figures(spec.kind, field.value, text):
-        return [
-            flag(
-                spec.path,
-                "weak_label",
-                Severity.WARNING,
-                f"{spec.zh} = {shown}: the figure is in the report, but not where the quote "
-                "says; check that it belongs to this field",
-            )
-        ]
-    if not spec.numeric and squash(str(field.value)) in squash(text):
-        return [
-            flag(
-                spec.path,
-                "weak_label",
-                Severity.WARNING,
-                f"{spec.zh}: the text is in the report, but the quote given for it is not",
-            )
-        ]
-    return [
-        flag(
-            spec.path,
-            "not_in_source",
-            Severity.ERROR,
-            f"{spec.zh} = {shown}: not found in the report",
-        )
-    ]
+def shown(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return format_decimal(value)
+    text = str(value)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
-def sanity(spec: FieldSpec, value: Any) -> list[Flag]:
-    if value is None:
-        return []
-    if spec.kind is FieldKind.YEAR and not YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
-        return [flag(spec.path, "out_of_range", Severity.ERROR, f"year {value} is implausible")]
-    if spec.kind is FieldKind.MONEY and value < 0:
-        return [flag(spec.path, "negative", Severity.WARNING, f"{spec.zh} is negative: {value}")]
-    if spec.kind is FieldKind.COUNT and value < 0:
-        return [flag(spec.path, "negative", Severity.ERROR, f"{spec.zh} is negative: {value}")]
-    if spec.path in BOUNDED_PERCENT_FIELDS and not 0 <= value <= PERCENT_CEILING:
-        return [
-            flag(spec.path, "out_of_range", Severity.ERROR, f"{spec.zh} = {value}% is not 0–100")
-        ]
-    return []
-
-
-def ground_list(path: str, field: ReportField) -> list[Flag]:
-    flags: list[Flag] = []
-    for index, item in enumerate(field.value or []):
-        if not item.get("evidence"):
-            label = item.get("name") or item.get("text", "")[:20]
-            item["flags"] = ["not_in_source"]
-            flags.append(
-                flag(
-                    f"{path}[{index}]",
-                    "not_in_source",
-                    Severity.ERROR,
-                    f"{label}: this item is not found in the report",
-                )
-            )
+def group_values(candidates: list[Candidate]) -> list[list[Candidate]]:
+    """Candidates grouped by value, most often stated first (ties: first stated)."""
+    groups: list[list[Candidate]] = []
+    for candidate in candidates:
+        for group in groups:
+            if same_value(group[0].value, candidate.value):
+                group.append(candidate)
+                break
         else:
-            item.setdefault("flags", [])
+            groups.append([candidate])
+    first = {id(g): min(e.start for c in g for e in c.evidence) if any(c.evidence for c in g)
+             else 0 for g in groups}
+    return sorted(groups, key=lambda g: (-len(g), first[id(g)]))
+
+
+# --- grounding of one model value --------------------------------------------------------
+
+
+def _entry_value(spec: FieldSpec, entry: IndexedNumber) -> Any:
+    if spec.kind is FieldKind.MONEY:
+        return entry.wanyuan if entry.kind == "money" else entry.value
+    return entry.value
+
+
+def ground_model_value(
+    spec: FieldSpec, field: ReportField, ctx: RuleContext
+) -> tuple[str | None, list]:
+    """(None, evidence) when grounded; else (flag code, evidence found elsewhere)."""
+    value = field.value
+    if spec.numeric:
+        printed = [
+            e for e in ctx.index
+            if e.kind not in ("date",) and same_value(_entry_value(spec, e), value)
+            and (spec.kind is not FieldKind.YEAR or e.kind == "year")
+        ]
+        fitting = [
+            e for e in printed if kind_fits(spec, e) and label_fits(spec, e, ctx.fiscal_year)
+        ]
+        quoted = [ev for c in field.candidates for ev in c.evidence]
+        if fitting:
+            inside = [e for e in fitting if any(q.start <= e.start < q.end for q in quoted)]
+            chosen = inside or fitting
+            return None, [evidence_of(ctx.text, e.start, e.end) for e in chosen]
+        if printed:
+            return "weak_label", [evidence_of(ctx.text, e.start, e.end) for e in printed[:3]]
+        return "not_in_source", []
+    if spec.kind is FieldKind.ENUM:
+        return "inferred", []
+    text_value = str(value)
+    if squash(text_value) in {squash(label) for label in spec.labels} | {squash(spec.zh)}:
+        return "weak_label", []
+    for candidate in field.candidates:
+        for evidence in candidate.evidence:
+            if squash(text_value) in squash(evidence.quote):
+                return None, [evidence]
+    position = ctx.text.find(text_value)
+    if position >= 0:
+        return None, [evidence_of(ctx.text, position, position + len(text_value))]
+    return "not_in_source", []
+
+
+MODEL_CODES = {
+    "weak_label": (Severity.WARNING, "{zh} = {value}: the report prints this figure, but not "
+                   "under a label for this field"),
+    "not_in_source": (Severity.ERROR, "{zh} = {value}: not found in the report"),
+    "inferred": (Severity.WARNING, "{zh} = {value}: inferred, not stated in the report"),
+}
+
+
+def settle_scalar(
+    spec: FieldSpec, field: ReportField, rule_candidates: list[Candidate],
+    inferred: bool, model_used: bool, ctx: RuleContext,
+) -> list[Flag]:
+    """Decide the value, evidence and flags of one scalar field."""
+    flags: list[Flag] = []
+    groups = group_values(rule_candidates)
+    rules_value = groups[0][0].value if groups else None
+
+    def add(code: str, severity: Severity, message: str) -> None:
+        flags.append(flag(spec.path, code, severity, message))
+
+    def conflict_if_any(chosen: Any) -> None:
+        others = [shown(g[0].value) for g in groups if not same_value(g[0].value, chosen)]
+        if others:
+            add("conflict", Severity.WARNING,
+                f"{spec.zh}: the report states {shown(chosen)} and also {', '.join(others)}")
+
+    if field.value is not None:
+        code, evidence = ground_model_value(spec, field, ctx)
+        if code == "inferred" and rules_value is not None and same_value(rules_value, field.value):
+            code, evidence = None, evidence_spans(groups[0])
+        if code is None:
+            field.evidence = evidence
+            conflict_if_any(field.value)
+            if inferred:
+                add("inferred", Severity.WARNING, f"{spec.zh}: inferred, not stated in the title")
+            return flags
+        severity, template = MODEL_CODES[code]
+        add(code, severity, template.format(zh=spec.zh, value=shown(field.value)))
+        if rules_value is not None and not same_value(rules_value, field.value):
+            add("model_rule_disagree", Severity.WARNING,
+                f"{spec.zh}: the model said {shown(field.value)}; the report states "
+                f"{shown(rules_value)} under a label for this field (proposed instead)")
+            field.value = rules_value
+            field.evidence = evidence_spans(groups[0])
+            add("proposed_by_rules", Severity.WARNING,
+                f"{spec.zh} = {shown(rules_value)} proposed by the rules")
+            conflict_if_any(rules_value)
+        else:
+            field.evidence = evidence
+        return flags
+
+    if rules_value is None:
+        return flags
+    field.value = rules_value
+    field.evidence = evidence_spans(groups[0])
+    field.candidates = rule_candidates
+    if model_used:
+        add("proposed_by_rules", Severity.WARNING,
+            f"{spec.zh} = {shown(rules_value)}: the model gave none; proposed by the rules")
+    if inferred:
+        add("inferred", Severity.WARNING, f"{spec.zh} = {shown(rules_value)}: inferred, "
+            "not stated where the report names it")
+    conflict_if_any(rules_value)
     return flags
+
+
+# --- lists -----------------------------------------------------------------------------
+
+
+LIST_KEYS = {"projects": "name", "indicators": "name", "problems": "text", "improvements": "text"}
+ITEM_NUMBERS = {
+    "projects": ("budget_initial", "adjustment", "actual", "carryover"),
+    "indicators": ("weight", "score"),
+}
+
+
+def _same_item(path: str, a: dict, b: dict) -> bool:
+    key = LIST_KEYS[path]
+    left, right = squash(str(a.get(key) or "")), squash(str(b.get(key) or ""))
+    if not left or not right:
+        return False
+    if path in ("problems", "improvements", "projects"):
+        return left in right or right in left
+    return left == right and squash(str(a.get("target"))) == squash(str(b.get("target")))
+
+
+def settle_list(
+    path: str, model_items: list[dict], rule_items: list[dict]
+) -> tuple[list[Flag], list[dict]]:
+    """Rule items are read straight from the text; model items join them or stand alone."""
+    flags: list[Flag] = []
+    items = [dict(item, flags=[]) for item in rule_items]
+    for model_item in model_items:
+        match = next((item for item in items if _same_item(path, item, model_item)), None)
+        if match is None:
+            item = dict(model_item, flags=list(model_item.get("flags", [])))
+            if not item.get("evidence"):
+                item["flags"].append("not_in_source")
+            items.append(item)
+            continue
+        for key in ITEM_NUMBERS.get(path, ()):
+            mine, theirs = match.get(key), model_item.get(key)
+            if mine is None and theirs is not None:
+                match[key] = theirs
+            elif mine is not None and theirs is not None and not same_value(mine, theirs):
+                match["flags"].append("model_rule_disagree")
+    for index, item in enumerate(items):
+        label = shown(item.get(LIST_KEYS[path]) or "")
+        for code in dict.fromkeys(item["flags"]):
+            severity = Severity.ERROR if code == "not_in_source" else Severity.WARNING
+            message = {
+                "not_in_source": f"{label}: this item is not found in the report",
+                "model_rule_disagree": f"{label}: the model's figures differ from the table's",
+            }.get(code, f"{label}: {code}")
+            flags.append(flag(f"{path}[{index}]", code, severity, message))
+    return flags, items
+
+
+# --- the whole report --------------------------------------------------------------------
 
 
 def chunk_failures(answers: list[ChunkAnswer]) -> list[Flag]:
     return [
-        flag(
-            "",
-            "chunk_failed",
-            Severity.ERROR,
-            f"chunk {answer.chunk_index} failed: {answer.error}",
-        )
-        for answer in answers
-        if answer.status is ChunkStatus.FAILED
+        flag("", "chunk_failed", Severity.ERROR, f"chunk {a.chunk_index} failed: {a.error}")
+        for a in answers
+        if a.status is ChunkStatus.FAILED
     ]
 
 
@@ -123,24 +252,34 @@ def validate(
     fields: dict[str, ReportField],
     merge_flags: list[Flag],
     answers: list[ChunkAnswer],
-    text: str,
+    ctx: RuleContext,
+    findings: RuleFindings,
+    model_used: bool,
 ) -> list[Flag]:
-    """Set every field's status and flags; return all flags, errors first."""
+    """Set every field's value, status, evidence and flags; return the report's flags."""
     flags = list(merge_flags)
     for spec in catalog.fields:
-        field = fields[spec.path]
-        flags.extend(ground_scalar(spec, field, text))
-        flags.extend(sanity(spec, field.value))
+        flags.extend(
+            settle_scalar(spec, fields[spec.path], findings.candidates.get(spec.path, []),
+                          spec.path in findings.inferred, model_used, ctx)
+        )
     for spec in catalog.lists:
-        flags.extend(ground_list(spec.path, fields[spec.path]))
+        list_flags, items = settle_list(
+            spec.path, fields[spec.path].value or [], findings.lists.get(spec.path, [])
+        )
+        fields[spec.path].value = items or None
+        fields[spec.path].evidence = []
+        flags.extend(list_flags)
+    flags.extend(run_checks(catalog, fields, findings.execution_score))
     flags.extend(chunk_failures(answers))
     for path, field in fields.items():
         codes = [f.code for f in flags if f.field == path or f.field.startswith(path + "[")]
-        field.flags = sorted(set(codes), key=codes.index)
+        field.flags = list(dict.fromkeys(codes))
         if field.value is None or field.value == []:
             field.status = FieldStatus.MISSING
             field.value = None
-        elif codes:
+            field.evidence = []
+        elif field.flags:
             field.status = FieldStatus.FLAGGED
         else:
             field.status = FieldStatus.OK

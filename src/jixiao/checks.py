@@ -1,0 +1,244 @@
+"""Checks: settled field values -> accounting and sanity flags.
+
+In: the report's fields (values settled by validate), the catalog, and the figures the
+rules read beside the indicator table (the budget-execution score).
+Out: one flag per violated rule of `data/checks.toml`, naming the rule, its terms and
+the difference. Exact decimals throughout; the tolerance is stated in that file. Checks
+report; they never change a figure.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from jixiao.catalog import Catalog, FieldKind
+from jixiao.core import Flag, ReportField, Severity
+from jixiao.numbers import format_decimal
+
+
+class CheckRule(BaseModel):
+    code: str
+    kind: str
+    zh: str
+    terms: list[str] = Field(default_factory=list)
+    totals: list[str] = Field(default_factory=list)
+    constant: Decimal | None = None
+    min_terms: int = 2
+    target: str | None = None
+    numerators: list[str] = Field(default_factory=list)
+    denominators: list[str] = Field(default_factory=list)
+
+
+class RangeRule(BaseModel):
+    path: str | None = None
+    kind: FieldKind | None = None
+    min: Decimal | None = None
+    max: Decimal | None = None
+    severity: str = "warning"
+
+
+class CheckTable(BaseModel):
+    tolerance_per_addend: Decimal
+    checks: list[CheckRule]
+    ranges: list[RangeRule]
+
+
+@cache
+def load_checks() -> CheckTable:
+    raw = tomllib.loads(
+        resources.files("jixiao").joinpath("data/checks.toml").read_text(encoding="utf-8")
+    )
+    return CheckTable(
+        tolerance_per_addend=Decimal(raw["tolerance_per_addend"]),
+        checks=[CheckRule.model_validate(c) for c in raw["check"]],
+        ranges=[RangeRule.model_validate(r) for r in raw["range"]],
+    )
+
+
+def _number(fields: dict[str, ReportField], path: str) -> Decimal | None:
+    field = fields.get(path)
+    if field is None or field.value is None or isinstance(field.value, list):
+        return None
+    try:
+        return Decimal(str(field.value))
+    except ArithmeticError:
+        return None
+
+
+def _fmt(value: Decimal) -> str:
+    return format_decimal(value)
+
+
+def _mismatch(rule: CheckRule, field: str, detail: str, difference: Decimal, addends: int,
+              tolerance: Decimal) -> Flag:
+    within = abs(difference) <= tolerance * addends
+    severity = Severity.WARNING if within else Severity.ERROR
+    note = (f"within the tolerance of {_fmt(tolerance * addends)} but not exact"
+            if within else f"beyond the tolerance of {_fmt(tolerance * addends)}")
+    return Flag(field=field, code=rule.code, severity=severity,
+                message=f"{rule.zh}: {detail}; difference {_fmt(difference)} ({note})")
+
+
+def check_sum(rule: CheckRule, fields: dict[str, ReportField], tolerance: Decimal) -> list[Flag]:
+    terms = {path: _number(fields, path) for path in rule.terms}
+    present = {path: value for path, value in terms.items() if value is not None}
+    if len(present) < rule.min_terms:
+        return []
+    total_sum = sum(present.values(), Decimal(0))
+    if rule.constant is not None:
+        targets = {"": rule.constant}
+    else:
+        targets = {p: v for p in rule.totals if (v := _number(fields, p)) is not None}
+    if not targets or any(total_sum == value for value in targets.values()):
+        return []
+    field, target = next(iter(targets.items()))
+    if rule.constant is None and len(targets) > 1:
+        field, target = min(targets.items(), key=lambda item: abs(total_sum - item[1]))
+    shown_terms = " + ".join(f"{path}={_fmt(v)}" for path, v in present.items())
+    detail = f"{shown_terms} = {_fmt(total_sum)}, but {field or 'it'} is {_fmt(target)}"
+    return [_mismatch(rule, field or rule.terms[0], detail, total_sum - target, len(present),
+                      tolerance)]
+
+
+def _projects(fields: dict[str, ReportField]) -> list[dict[str, Any]]:
+    field = fields.get("projects")
+    return list(field.value or []) if field is not None else []
+
+
+def check_projects_sum(rule: CheckRule, fields: dict[str, ReportField],
+                       tolerance: Decimal) -> list[Flag]:
+    actuals = [p.get("actual") for p in _projects(fields)]
+    if len(actuals) < 1 or any(a is None for a in actuals):
+        return []
+    total_sum = sum((Decimal(str(a)) for a in actuals), Decimal(0))
+    for path in rule.totals:
+        total = _number(fields, path)
+        if total is None or total == total_sum:
+            continue
+        names = " + ".join(f"{p.get('name')}={_fmt(Decimal(str(p['actual'])))}"
+                           for p in _projects(fields))
+        detail = f"{names} = {_fmt(total_sum)}, but {path} is {_fmt(total)}"
+        return [_mismatch(rule, path, detail, total_sum - total, len(actuals), tolerance)]
+    return []
+
+
+def check_project_balance(rule: CheckRule, fields: dict[str, ReportField],
+                          tolerance: Decimal) -> list[Flag]:
+    flags: list[Flag] = []
+    for index, project in enumerate(_projects(fields)):
+        parts = [project.get(k) for k in ("budget_initial", "adjustment", "actual", "carryover")]
+        if any(p is None for p in parts):
+            continue
+        initial, adjustment, actual, carryover = (Decimal(str(p)) for p in parts)
+        difference = (initial + adjustment) - (actual + carryover)
+        if difference:
+            detail = (f"{project.get('name')}: {_fmt(initial)} + {_fmt(adjustment)} ≠ "
+                      f"{_fmt(actual)} + {_fmt(carryover)}")
+            flags.append(_mismatch(rule, f"projects[{index}]", detail, difference, 4, tolerance))
+    return flags
+
+
+def check_ratio(rule: CheckRule, fields: dict[str, ReportField]) -> list[Flag]:
+    if rule.target is None:
+        return []
+    rate = _number(fields, rule.target)
+    numerator = next((v for p in rule.numerators if (v := _number(fields, p)) is not None), None)
+    denominator = next(
+        (v for p in rule.denominators if (v := _number(fields, p)) is not None), None
+    )
+    if rate is None or numerator is None or not denominator:
+        return []
+    computed = numerator / denominator * 100
+    places = max(0, -rate.normalize().as_tuple().exponent)  # type: ignore[operator]
+    tolerance = Decimal(5) / (Decimal(10) ** (places + 1))
+    if abs(rate - computed) <= tolerance:
+        return []
+    return [Flag(field=rule.target, code=rule.code, severity=Severity.ERROR,
+                 message=f"{rule.zh}: {_fmt(numerator)} ÷ {_fmt(denominator)} = "
+                 f"{computed.quantize(Decimal('0.01'))}%, but the report says {_fmt(rate)}% "
+                 f"(tolerance ±{_fmt(tolerance)})")]
+
+
+def _indicators(fields: dict[str, ReportField]) -> list[dict[str, Any]]:
+    field = fields.get("indicators")
+    return list(field.value or []) if field is not None else []
+
+
+def check_indicator_scores(rule: CheckRule, fields: dict[str, ReportField]) -> list[Flag]:
+    flags = []
+    for index, item in enumerate(_indicators(fields)):
+        weight, score = item.get("weight"), item.get("score")
+        if weight is not None and score is not None and Decimal(score) > Decimal(weight):
+            flags.append(Flag(field=f"indicators[{index}]", code=rule.code,
+                              severity=Severity.ERROR,
+                              message=f"{rule.zh}: {item.get('name')} scores {_fmt(score)} of "
+                              f"{_fmt(weight)}"))
+    return flags
+
+
+def check_indicator_total(rule: CheckRule, fields: dict[str, ReportField],
+                          execution_score: Decimal | None) -> list[Flag]:
+    scores = [item.get("score") for item in _indicators(fields)]
+    total = _number(fields, rule.totals[0]) if rule.totals else None
+    if total is None or not scores or any(s is None for s in scores):
+        return []
+    indicator_sum = sum((Decimal(s) for s in scores), Decimal(0))
+    sums = [indicator_sum]
+    if execution_score is not None:
+        sums.append(indicator_sum + execution_score)
+    if total in sums:
+        return []
+    extra = f" (+ budget-execution score {_fmt(execution_score)})" if execution_score else ""
+    return [Flag(field=rule.totals[0], code=rule.code, severity=Severity.WARNING,
+                 message=f"{rule.zh}: indicator scores add to {_fmt(indicator_sum)}{extra}, "
+                 f"but the total score is {_fmt(total)}")]
+
+
+def check_ranges(catalog: Catalog, fields: dict[str, ReportField]) -> list[Flag]:
+    flags: list[Flag] = []
+    for rule in load_checks().ranges:
+        specs = [s for s in catalog.fields if s.path == rule.path or s.kind == rule.kind]
+        for spec in specs:
+            value = _number(fields, spec.path)
+            if value is None:
+                continue
+            low = rule.min is not None and value < rule.min
+            high = rule.max is not None and value > rule.max
+            if low or high:
+                bounds = f"{_fmt(rule.min) if rule.min is not None else '−∞'}…" \
+                         f"{_fmt(rule.max) if rule.max is not None else '∞'}"
+                flags.append(Flag(field=spec.path, code="out_of_range",
+                                  severity=Severity(rule.severity),
+                                  message=f"{spec.zh} = {_fmt(value)} is outside {bounds}"))
+    return flags
+
+
+def run_checks(
+    catalog: Catalog, fields: dict[str, ReportField], execution_score: Decimal | None = None
+) -> list[Flag]:
+    table = load_checks()
+    tolerance = table.tolerance_per_addend
+    flags: list[Flag] = []
+    for rule in table.checks:
+        match rule.kind:
+            case "sum":
+                flags += check_sum(rule, fields, tolerance)
+            case "projects_sum":
+                flags += check_projects_sum(rule, fields, tolerance)
+            case "project_balance":
+                flags += check_project_balance(rule, fields, tolerance)
+            case "ratio":
+                flags += check_ratio(rule, fields)
+            case "indicator_scores":
+                flags += check_indicator_scores(rule, fields)
+            case "indicator_total":
+                flags += check_indicator_total(rule, fields, execution_score)
+            case _:
+                raise ValueError(f"unknown check kind {rule.kind!r} in checks.toml")
+    return flags + check_ranges(catalog, fields)

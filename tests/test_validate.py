@@ -1,0 +1,131 @@
+"""Grounding, reconciliation and checks on the example reports.
+
+Model answers here are hand-made test inputs (a planted wrong number, a number that is
+not in the report, a number moved to the wrong field), not recordings of a model.
+"""
+
+from decimal import Decimal
+
+import pytest
+
+from conftest import EXAMPLES
+from jixiao.catalog import load_catalog
+from jixiao.core import ChunkAnswer, ChunkStatus, FieldStatus
+from jixiao.numbers import parse_figure
+from jixiao.pipeline import prepare, settle_report
+from jixiao.settings import Settings
+
+LULONG_ARTS = EXAMPLES / "000_76118bcffa81813f.txt"
+SHIFENG_ARTS = EXAMPLES / "001_ff46524d0f176dc8.txt"
+LULONG_PROPAGANDA = EXAMPLES / "003_6f9e6739ce5cdaa5.txt"
+
+
+def _settle(path, model: dict | None = None):
+    catalog = load_catalog()
+    prepared = prepare(path, Settings(), catalog)
+    answers = []
+    if model is not None:
+        # Every chunk answers the same: the quotes are located across the whole text.
+        answers = [ChunkAnswer(chunk_index=c.index, status=ChunkStatus.ANSWERED, data=model)
+                   for c in prepared.chunks]
+    fields, flags = settle_report(catalog, prepared, answers, model_used=model is not None)
+    return prepared.text, fields, flags
+
+
+def _codes(flags, path):
+    return {f.code for f in flags if f.field == path}
+
+
+def test_rules_only_reads_the_funds_block() -> None:
+    _, fields, flags = _settle(LULONG_ARTS)
+    expected = {
+        "fiscal_year": 2024, "staffing.authorized": 4, "staffing.actual": 4, "staffing.retired": 0,
+        "funds.general_budget_income": Decimal("80.25"), "funds.budget_initial": Decimal("69.89"),
+        "funds.budget_full_year": Decimal("80.25"), "funds.expenditure_total": Decimal("80.25"),
+        "funds.basic": Decimal("70.1"), "funds.project": Decimal("10.15"),
+        "funds.personnel": Decimal("60.5"), "funds.public": Decimal("9.6"),
+        "funds.execution_rate": Decimal(100), "score.total": Decimal(98),
+        "satisfaction.satisfied": Decimal(90), "unit_name": "株洲市芦淞区文学艺术界联合会",
+    }
+    for path, value in expected.items():
+        assert fields[path].value == value, path
+        assert fields[path].status is FieldStatus.OK, (path, fields[path].flags)
+    assert not [f for f in flags if f.severity == "error"]
+
+
+def test_every_ok_field_has_exact_evidence_holding_its_value() -> None:
+    for path in sorted(EXAMPLES.glob("*.txt")):
+        text, fields, _ = _settle(path)
+        for name, field in fields.items():
+            if field.status is not FieldStatus.OK or isinstance(field.value, list):
+                continue
+            assert field.evidence, name
+            for evidence in field.evidence:
+                assert text[evidence.start : evidence.end] == evidence.quote
+            assert any(_states(field.value, e.quote) for e in field.evidence), (name, field.value)
+
+
+def _states(value, quote: str) -> bool:
+    """Whether a quote prints a value (an independent reading, not the validator's)."""
+    if isinstance(value, str):
+        return value in ("unit", "project") or "".join(value.split()) in "".join(quote.split())
+    figure = parse_figure(quote)
+    if figure is None:
+        return False
+    return value in (figure.value, figure.in_wanyuan())
+
+
+def test_the_real_gap_between_projects_and_their_total_is_flagged() -> None:
+    _, fields, flags = _settle(SHIFENG_ARTS)
+    actuals = [p["actual"] for p in fields["projects"].value]
+    assert actuals == [Decimal("4.22"), Decimal("4.00")]
+    assert fields["funds.project"].value == Decimal("8.23")
+    (gap,) = [f for f in flags if f.code == "sum_projects"]
+    assert "8.22" in gap.message and "8.23" in gap.message and "-0.01" in gap.message
+    assert fields["funds.project"].status is FieldStatus.FLAGGED
+
+
+def test_the_narrative_vs_table_budget_conflict_is_flagged() -> None:
+    _, fields, flags = _settle(LULONG_PROPAGANDA)
+    (conflict,) = [f for f in flags if f.field == "funds.budget_initial"]
+    assert conflict.code == "conflict"
+    assert "198.34" in conflict.message and "476.74" in conflict.message
+    assert fields["funds.budget_initial"].status is FieldStatus.FLAGGED
+
+
+@pytest.mark.parametrize(
+    ("answer", "path", "codes"),
+    [
+        # a wrong number that is printed elsewhere in the report (it is the project spend)
+        ({"funds_basic": {"value": "10.15万元", "quote": "基本支出10.15万元"}},
+         "funds.basic", {"weak_label", "model_rule_disagree", "proposed_by_rules"}),
+        # a number printed nowhere in the report
+        ({"funds_personnel": {"value": "61.5万元", "quote": "人员经费61.5万元"}},
+         "funds.personnel", {"not_in_source", "model_rule_disagree", "proposed_by_rules"}),
+        # the right number moved to the wrong field
+        ({"funds_public": {"value": "60.5万元", "quote": "人员经费60.5万元"}},
+         "funds.public", {"weak_label", "model_rule_disagree", "proposed_by_rules"}),
+    ],
+)
+def test_planted_model_errors_are_flagged_and_corrected_by_proposal(answer, path, codes) -> None:
+    _, fields, flags = _settle(LULONG_ARTS, answer)
+    assert _codes(flags, path) == codes
+    field = fields[path]
+    assert field.status is FieldStatus.FLAGGED
+    truth = {"funds.basic": "70.1", "funds.personnel": "60.5", "funds.public": "9.6"}[path]
+    assert field.value == Decimal(truth)
+
+
+def test_a_grounded_model_value_is_ok_and_a_silent_model_gets_proposals() -> None:
+    answer = {"funds_basic": {"value": "70.1万元", "quote": "基本支出70.1万元"}}
+    _, fields, flags = _settle(LULONG_ARTS, answer)
+    assert fields["funds.basic"].status is FieldStatus.OK
+    assert fields["funds.project"].value == Decimal("10.15")
+    assert _codes(flags, "funds.project") == {"proposed_by_rules"}
+
+
+def test_label_words_returned_as_values_are_not_ok() -> None:
+    answer = {"goals_expected": {"value": "预期目标", "quote": "预期目标"}}
+    _, fields, flags = _settle(LULONG_ARTS, answer)
+    assert "weak_label" in _codes(flags, "goals.expected")
+    assert fields["goals.expected"].value.startswith("重点开展文艺创作")
