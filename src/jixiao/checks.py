@@ -106,9 +106,14 @@ def check_sum(rule: CheckRule, fields: dict[str, ReportField], tolerance: Decima
                       tolerance)]
 
 
+def _grounded(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Items the validator found in the report as what they claim to be."""
+    return [i for i in items if not {"not_in_source", "weak_label"} & set(i.get("flags", []))]
+
+
 def _projects(fields: dict[str, ReportField]) -> list[dict[str, Any]]:
     field = fields.get("projects")
-    return list(field.value or []) if field is not None else []
+    return _grounded(list(field.value or [])) if field is not None else []
 
 
 def check_projects_sum(rule: CheckRule, fields: dict[str, ReportField],
@@ -167,7 +172,7 @@ def check_ratio(rule: CheckRule, fields: dict[str, ReportField]) -> list[Flag]:
 
 def _indicators(fields: dict[str, ReportField]) -> list[dict[str, Any]]:
     field = fields.get("indicators")
-    return list(field.value or []) if field is not None else []
+    return _grounded(list(field.value or [])) if field is not None else []
 
 
 def check_indicator_scores(rule: CheckRule, fields: dict[str, ReportField]) -> list[Flag]:

@@ -37,9 +37,8 @@ from jixiao.numbers import IndexedNumber, format_decimal
 from jixiao.rules import (
     RuleContext,
     RuleFindings,
+    entries_for,
     evidence_spans,
-    kind_fits,
-    label_fits,
     same_value,
 )
 
@@ -92,9 +91,8 @@ def ground_model_value(
             if e.kind not in ("date",) and same_value(_entry_value(spec, e), value)
             and (spec.kind is not FieldKind.YEAR or e.kind == "year")
         ]
-        fitting = [
-            e for e in printed if kind_fits(spec, e) and label_fits(spec, e, ctx.fiscal_year)
-        ]
+        fitting_entries = {id(e) for e in entries_for(spec, ctx)}
+        fitting = [e for e in printed if id(e) in fitting_entries]
         quoted = [ev for c in field.candidates for ev in c.evidence]
         if fitting:
             inside = [e for e in fitting if any(q.start <= e.start < q.end for q in quoted)]
@@ -187,6 +185,11 @@ def settle_scalar(
 # --- lists -----------------------------------------------------------------------------
 
 
+# Names of funds lines a model may mistake for projects.
+FUNDS_LINES = {squash(word) for word in (
+    "基本支出", "项目支出", "人员经费", "公用经费", "工资福利支出", "商品和服务支出", "三公经费",
+    "一般公共预算", "政府性基金", "年度资金总额", "支出合计", "收入合计",
+)}
 LIST_KEYS = {"projects": "name", "indicators": "name", "problems": "text", "improvements": "text"}
 ITEM_NUMBERS = {
     "projects": ("budget_initial", "adjustment", "actual", "carryover"),
@@ -216,6 +219,8 @@ def settle_list(
             item = dict(model_item, flags=list(model_item.get("flags", [])))
             if not item.get("evidence"):
                 item["flags"].append("not_in_source")
+            elif path == "projects" and squash(item["name"]) in FUNDS_LINES:
+                item["flags"].append("weak_label")
             items.append(item)
             continue
         for key in ITEM_NUMBERS.get(path, ()):
@@ -230,6 +235,7 @@ def settle_list(
             severity = Severity.ERROR if code == "not_in_source" else Severity.WARNING
             message = {
                 "not_in_source": f"{label}: this item is not found in the report",
+                "weak_label": f"{label}: names a line of the funds table, not a project",
                 "model_rule_disagree": f"{label}: the model's figures differ from the table's",
             }.get(code, f"{label}: {code}")
             flags.append(flag(f"{path}[{index}]", code, severity, message))
