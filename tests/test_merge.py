@@ -32,24 +32,40 @@ def _merge(answers):
 
 
 def test_values_are_typed_and_quotes_located_exactly() -> None:
-    fields, flags = _merge([
-        _answer(0, funds_general_budget_income={"value": "80.25万元", "quote": "一般公共预算财政拨款收入 80.25万元"},
-                staffing_authorized={"value": "2人", "quote": "编制人数2人"}),
-    ])
+    fields, flags = _merge(
+        [
+            _answer(
+                0,
+                funds_general_budget_income={
+                    "value": "80.25万元",
+                    "quote": "一般公共预算财政拨款收入 80.25万元",
+                },
+                staffing_authorized={"value": "2人", "quote": "编制人数2人"},
+            ),
+        ]
+    )
     income = fields["funds.general_budget_income"]
     assert income.value == Decimal("80.25")
     (evidence,) = income.evidence
-    assert TEXT[evidence.start : evidence.end] == evidence.quote == "一般公共预算财政拨款收入80.25万元"
+    assert (
+        TEXT[evidence.start : evidence.end] == evidence.quote == "一般公共预算财政拨款收入80.25万元"
+    )
     assert fields["staffing.authorized"].value == 2
     assert flags == []
 
 
 def test_the_best_evidenced_value_wins_and_disagreement_is_a_conflict() -> None:
-    fields, flags = _merge([
-        _answer(0, funds_general_budget_income={"value": "80.25", "quote": "财政拨款收入80.25万元"}),
-        _answer(1, funds_general_budget_income={"value": "80.26", "quote": "一般公共预算：80.26"}),
-        _answer(1, funds_basic={"value": "99", "quote": "不在报告里"}),
-    ])
+    fields, flags = _merge(
+        [
+            _answer(
+                0, funds_general_budget_income={"value": "80.25", "quote": "财政拨款收入80.25万元"}
+            ),
+            _answer(
+                1, funds_general_budget_income={"value": "80.26", "quote": "一般公共预算：80.26"}
+            ),
+            _answer(1, funds_basic={"value": "99", "quote": "不在报告里"}),
+        ]
+    )
     field = fields["funds.general_budget_income"]
     assert {str(c.value) for c in field.candidates} == {"80.25", "80.26"}
     assert [f.code for f in flags] == ["conflict"]
@@ -57,19 +73,23 @@ def test_the_best_evidenced_value_wins_and_disagreement_is_a_conflict() -> None:
 
 
 def test_failed_and_skipped_chunks_contribute_nothing() -> None:
-    fields, _ = _merge([
-        ChunkAnswer(chunk_index=0, status=ChunkStatus.FAILED, error="x"),
-        ChunkAnswer(chunk_index=1, status=ChunkStatus.SKIPPED),
-    ])
+    fields, _ = _merge(
+        [
+            ChunkAnswer(chunk_index=0, status=ChunkStatus.FAILED, error="x"),
+            ChunkAnswer(chunk_index=1, status=ChunkStatus.SKIPPED),
+        ]
+    )
     assert all(f.value is None for f in fields.values())
 
 
 def test_lists_are_combined_and_deduplicated() -> None:
     project = {"name": "文艺扶持", "actual": "10.15万元", "quote": "项目支出10.15万元"}
-    fields, _ = _merge([
-        _answer(0, projects=[project], problems=["资金短缺"]),
-        _answer(1, projects=[{**project, "name": "“文艺扶持”项目"}]),
-    ])
+    fields, _ = _merge(
+        [
+            _answer(0, projects=[project], problems=["资金短缺"]),
+            _answer(1, projects=[{**project, "name": "“文艺扶持”项目"}]),
+        ]
+    )
     (merged,) = fields["projects"].value
     assert merged["actual"] == Decimal("10.15")
     assert merged["evidence"][0].quote == "项目支出10.15万元"

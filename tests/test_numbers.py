@@ -108,3 +108,84 @@ def test_format_then_parse_round_trips(value: Decimal, unit: str, style: str) ->
 @given(st.decimals(min_value=0, max_value=100, places=2, allow_nan=False))
 def test_percent_round_trips(value: Decimal) -> None:
     assert parse_percent(f"执行率{format_decimal(value)}%") == value
+
+
+# --- the number index ----------------------------------------------------------------
+
+from jixiao.core import BlockKind, NormalizedText  # noqa: E402
+from jixiao.normalize import normalize_text  # noqa: E402
+from jixiao.numbers import index_numbers  # noqa: E402
+from jixiao.segment import segment  # noqa: E402
+
+
+def _index(raw: str):
+    text = normalize_text(raw)
+    tables = [b for b in segment(NormalizedText(text=text)) if b.kind is BlockKind.TABLE]
+    return text, index_numbers(text, tables)
+
+
+def test_prose_labels_are_the_words_before_the_figure_in_its_clause() -> None:
+    text, entries = _index(
+        "3.2024年度单位一般公共预算财政拨款支出80.25万元其中：项目支出10.15万元，基本支出70.1万元。\n"
+    )
+    money = [e for e in entries if e.kind == "money"]
+    assert [(e.label, e.wanyuan) for e in money] == [
+        ("2024年度单位一般公共预算财政拨款支出", Decimal("80.25")),
+        ("项目支出", Decimal("10.15")),
+        ("基本支出", Decimal("70.1")),
+    ]
+    for entry in entries:
+        assert text[entry.start : entry.end] == entry.text
+    # the list marker "3." glued to the year is not a figure
+    assert [e.text for e in entries if e.kind == "year"] == ["2024年"]
+    assert not [e for e in entries if e.value == Decimal("3.2024")]
+
+
+def test_a_figure_after_a_colon_takes_the_words_before_the_colon() -> None:
+    _, entries = _index("其中：一般公共预算：598.25万元；政府性基金拨款：16万元\n")
+    assert [(e.label, e.wanyuan) for e in entries] == [
+        ("一般公共预算", Decimal("598.25")),
+        ("政府性基金拨款", Decimal("16")),
+    ]
+
+
+def test_table_cells_get_row_and_column_headers_and_the_table_unit() -> None:
+    raw = (
+        "（单位：元）\n"
+        "\t项目\n\t年初预算数\n\t全年执行数\n\t执行率\n\n"
+        "\t合计\n\t1,250,000.00\n\t1,287,000.00\n\t99%\n"
+    )
+    _, entries = _index(raw)
+    cells = [(e.row_label, e.column_label, e.kind, e.wanyuan or e.value) for e in entries]
+    assert cells == [
+        ("合计", "年初预算数", "money", Decimal("125")),
+        ("合计", "全年执行数", "money", Decimal("128.7")),
+        ("合计", "执行率", "percent", Decimal("99")),
+    ]
+
+
+def test_score_columns_do_not_take_the_money_unit() -> None:
+    raw = "\t年度预算（万元）\n\t年初预算数\n\t分值\n\t得分\n\n\t年度资金总额\n\t69.89\n\t10\n\t9\n"
+    _, entries = _index(raw)
+    kinds = {e.column_label: e.kind for e in entries}
+    assert kinds == {"年初预算数": "money", "分值": "plain", "得分": "plain"}
+
+
+def test_dates_phones_years_and_counts_are_told_apart() -> None:
+    _, entries = _index(
+        "填报日期：2025.10.10  联系电话：28580500\n截止2024年12月，共有人员18人，开展活动50余场，≥5场。\n"
+    )
+    described = [(e.text, e.kind) for e in entries]
+    assert ("2025.10.10", "date") in described
+    assert ("28580500", "plain") in described
+    assert ("2024年12月", "date") in described
+    assert ("18人", "count") in described
+    qualified = next(e for e in entries if e.text == "50余场")
+    assert qualified.qualifier == "余"
+    at_least = next(e for e in entries if e.text == "≥5场")
+    assert at_least.comparator == ">="
+
+
+def test_figures_with_spaces_inside() -> None:
+    _, entries = _index("收入合计1 234.56万元，支出80. 25万元。\n")
+    assert [e.wanyuan for e in entries] == [Decimal("1234.56"), Decimal("80.25")]

@@ -26,8 +26,10 @@ def _settle(path, model: dict | None = None):
     answers = []
     if model is not None:
         # Every chunk answers the same: the quotes are located across the whole text.
-        answers = [ChunkAnswer(chunk_index=c.index, status=ChunkStatus.ANSWERED, data=model)
-                   for c in prepared.chunks]
+        answers = [
+            ChunkAnswer(chunk_index=c.index, status=ChunkStatus.ANSWERED, data=model)
+            for c in prepared.chunks
+        ]
     fields, flags = settle_report(catalog, prepared, answers, model_used=model is not None)
     return prepared.text, fields, flags
 
@@ -39,13 +41,22 @@ def _codes(flags, path):
 def test_rules_only_reads_the_funds_block() -> None:
     _, fields, flags = _settle(LULONG_ARTS)
     expected = {
-        "fiscal_year": 2024, "staffing.authorized": 4, "staffing.actual": 4, "staffing.retired": 0,
-        "funds.general_budget_income": Decimal("80.25"), "funds.budget_initial": Decimal("69.89"),
-        "funds.budget_full_year": Decimal("80.25"), "funds.expenditure_total": Decimal("80.25"),
-        "funds.basic": Decimal("70.1"), "funds.project": Decimal("10.15"),
-        "funds.personnel": Decimal("60.5"), "funds.public": Decimal("9.6"),
-        "funds.execution_rate": Decimal(100), "score.total": Decimal(98),
-        "satisfaction.satisfied": Decimal(90), "unit_name": "株洲市芦淞区文学艺术界联合会",
+        "fiscal_year": 2024,
+        "staffing.authorized": 4,
+        "staffing.actual": 4,
+        "staffing.retired": 0,
+        "funds.general_budget_income": Decimal("80.25"),
+        "funds.budget_initial": Decimal("69.89"),
+        "funds.budget_full_year": Decimal("80.25"),
+        "funds.expenditure_total": Decimal("80.25"),
+        "funds.basic": Decimal("70.1"),
+        "funds.project": Decimal("10.15"),
+        "funds.personnel": Decimal("60.5"),
+        "funds.public": Decimal("9.6"),
+        "funds.execution_rate": Decimal(100),
+        "score.total": Decimal(98),
+        "satisfaction.satisfied": Decimal(90),
+        "unit_name": "株洲市芦淞区文学艺术界联合会",
     }
     for path, value in expected.items():
         assert fields[path].value == value, path
@@ -97,14 +108,23 @@ def test_the_narrative_vs_table_budget_conflict_is_flagged() -> None:
     ("answer", "path", "codes"),
     [
         # a wrong number that is printed elsewhere in the report (it is the project spend)
-        ({"funds_basic": {"value": "10.15万元", "quote": "基本支出10.15万元"}},
-         "funds.basic", {"weak_label", "model_rule_disagree", "proposed_by_rules"}),
+        (
+            {"funds_basic": {"value": "10.15万元", "quote": "基本支出10.15万元"}},
+            "funds.basic",
+            {"weak_label", "model_rule_disagree", "proposed_by_rules"},
+        ),
         # a number printed nowhere in the report
-        ({"funds_personnel": {"value": "61.5万元", "quote": "人员经费61.5万元"}},
-         "funds.personnel", {"not_in_source", "model_rule_disagree", "proposed_by_rules"}),
+        (
+            {"funds_personnel": {"value": "61.5万元", "quote": "人员经费61.5万元"}},
+            "funds.personnel",
+            {"not_in_source", "model_rule_disagree", "proposed_by_rules"},
+        ),
         # the right number moved to the wrong field
-        ({"funds_public": {"value": "60.5万元", "quote": "人员经费60.5万元"}},
-         "funds.public", {"weak_label", "model_rule_disagree", "proposed_by_rules"}),
+        (
+            {"funds_public": {"value": "60.5万元", "quote": "人员经费60.5万元"}},
+            "funds.public",
+            {"weak_label", "model_rule_disagree", "proposed_by_rules"},
+        ),
     ],
 )
 def test_planted_model_errors_are_flagged_and_corrected_by_proposal(answer, path, codes) -> None:

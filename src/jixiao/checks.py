@@ -75,14 +75,22 @@ def _fmt(value: Decimal) -> str:
     return format_decimal(value)
 
 
-def _mismatch(rule: CheckRule, field: str, detail: str, difference: Decimal, addends: int,
-              tolerance: Decimal) -> Flag:
+def _mismatch(
+    rule: CheckRule, field: str, detail: str, difference: Decimal, addends: int, tolerance: Decimal
+) -> Flag:
     within = abs(difference) <= tolerance * addends
     severity = Severity.WARNING if within else Severity.ERROR
-    note = (f"within the tolerance of {_fmt(tolerance * addends)} but not exact"
-            if within else f"beyond the tolerance of {_fmt(tolerance * addends)}")
-    return Flag(field=field, code=rule.code, severity=severity,
-                message=f"{rule.zh}: {detail}; difference {_fmt(difference)} ({note})")
+    note = (
+        f"within the tolerance of {_fmt(tolerance * addends)} but not exact"
+        if within
+        else f"beyond the tolerance of {_fmt(tolerance * addends)}"
+    )
+    return Flag(
+        field=field,
+        code=rule.code,
+        severity=severity,
+        message=f"{rule.zh}: {detail}; difference {_fmt(difference)} ({note})",
+    )
 
 
 def check_sum(rule: CheckRule, fields: dict[str, ReportField], tolerance: Decimal) -> list[Flag]:
@@ -102,8 +110,9 @@ def check_sum(rule: CheckRule, fields: dict[str, ReportField], tolerance: Decima
         field, target = min(targets.items(), key=lambda item: abs(total_sum - item[1]))
     shown_terms = " + ".join(f"{path}={_fmt(v)}" for path, v in present.items())
     detail = f"{shown_terms} = {_fmt(total_sum)}, but {field or 'it'} is {_fmt(target)}"
-    return [_mismatch(rule, field or rule.terms[0], detail, total_sum - target, len(present),
-                      tolerance)]
+    return [
+        _mismatch(rule, field or rule.terms[0], detail, total_sum - target, len(present), tolerance)
+    ]
 
 
 def _grounded(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -116,8 +125,9 @@ def _projects(fields: dict[str, ReportField]) -> list[dict[str, Any]]:
     return _grounded(list(field.value or [])) if field is not None else []
 
 
-def check_projects_sum(rule: CheckRule, fields: dict[str, ReportField],
-                       tolerance: Decimal) -> list[Flag]:
+def check_projects_sum(
+    rule: CheckRule, fields: dict[str, ReportField], tolerance: Decimal
+) -> list[Flag]:
     actuals = [p.get("actual") for p in _projects(fields)]
     if len(actuals) < 1 or any(a is None for a in actuals):
         return []
@@ -126,15 +136,17 @@ def check_projects_sum(rule: CheckRule, fields: dict[str, ReportField],
         total = _number(fields, path)
         if total is None or total == total_sum:
             continue
-        names = " + ".join(f"{p.get('name')}={_fmt(Decimal(str(p['actual'])))}"
-                           for p in _projects(fields))
+        names = " + ".join(
+            f"{p.get('name')}={_fmt(Decimal(str(p['actual'])))}" for p in _projects(fields)
+        )
         detail = f"{names} = {_fmt(total_sum)}, but {path} is {_fmt(total)}"
         return [_mismatch(rule, path, detail, total_sum - total, len(actuals), tolerance)]
     return []
 
 
-def check_project_balance(rule: CheckRule, fields: dict[str, ReportField],
-                          tolerance: Decimal) -> list[Flag]:
+def check_project_balance(
+    rule: CheckRule, fields: dict[str, ReportField], tolerance: Decimal
+) -> list[Flag]:
     flags: list[Flag] = []
     for index, project in enumerate(_projects(fields)):
         parts = [project.get(k) for k in ("budget_initial", "adjustment", "actual", "carryover")]
@@ -143,8 +155,10 @@ def check_project_balance(rule: CheckRule, fields: dict[str, ReportField],
         initial, adjustment, actual, carryover = (Decimal(str(p)) for p in parts)
         difference = (initial + adjustment) - (actual + carryover)
         if difference:
-            detail = (f"{project.get('name')}: {_fmt(initial)} + {_fmt(adjustment)} ≠ "
-                      f"{_fmt(actual)} + {_fmt(carryover)}")
+            detail = (
+                f"{project.get('name')}: {_fmt(initial)} + {_fmt(adjustment)} ≠ "
+                f"{_fmt(actual)} + {_fmt(carryover)}"
+            )
             flags.append(_mismatch(rule, f"projects[{index}]", detail, difference, 4, tolerance))
     return flags
 
@@ -164,10 +178,16 @@ def check_ratio(rule: CheckRule, fields: dict[str, ReportField]) -> list[Flag]:
     tolerance = Decimal(5) / (Decimal(10) ** (places + 1))
     if abs(rate - computed) <= tolerance:
         return []
-    return [Flag(field=rule.target, code=rule.code, severity=Severity.ERROR,
-                 message=f"{rule.zh}: {_fmt(numerator)} ÷ {_fmt(denominator)} = "
-                 f"{computed.quantize(Decimal('0.01'))}%, but the report says {_fmt(rate)}% "
-                 f"(tolerance ±{_fmt(tolerance)})")]
+    return [
+        Flag(
+            field=rule.target,
+            code=rule.code,
+            severity=Severity.ERROR,
+            message=f"{rule.zh}: {_fmt(numerator)} ÷ {_fmt(denominator)} = "
+            f"{computed.quantize(Decimal('0.01'))}%, but the report says {_fmt(rate)}% "
+            f"(tolerance ±{_fmt(tolerance)})",
+        )
+    ]
 
 
 def _indicators(fields: dict[str, ReportField]) -> list[dict[str, Any]]:
@@ -180,15 +200,20 @@ def check_indicator_scores(rule: CheckRule, fields: dict[str, ReportField]) -> l
     for index, item in enumerate(_indicators(fields)):
         weight, score = item.get("weight"), item.get("score")
         if weight is not None and score is not None and Decimal(score) > Decimal(weight):
-            flags.append(Flag(field=f"indicators[{index}]", code=rule.code,
-                              severity=Severity.ERROR,
-                              message=f"{rule.zh}: {item.get('name')} scores {_fmt(score)} of "
-                              f"{_fmt(weight)}"))
+            flags.append(
+                Flag(
+                    field=f"indicators[{index}]",
+                    code=rule.code,
+                    severity=Severity.ERROR,
+                    message=f"{rule.zh}: {item.get('name')} scores {_fmt(score)} of {_fmt(weight)}",
+                )
+            )
     return flags
 
 
-def check_indicator_total(rule: CheckRule, fields: dict[str, ReportField],
-                          execution_score: Decimal | None) -> list[Flag]:
+def check_indicator_total(
+    rule: CheckRule, fields: dict[str, ReportField], execution_score: Decimal | None
+) -> list[Flag]:
     scores = [item.get("score") for item in _indicators(fields)]
     total = _number(fields, rule.totals[0]) if rule.totals else None
     if total is None or not scores or any(s is None for s in scores):
@@ -200,9 +225,15 @@ def check_indicator_total(rule: CheckRule, fields: dict[str, ReportField],
     if total in sums:
         return []
     extra = f" (+ budget-execution score {_fmt(execution_score)})" if execution_score else ""
-    return [Flag(field=rule.totals[0], code=rule.code, severity=Severity.WARNING,
-                 message=f"{rule.zh}: indicator scores add to {_fmt(indicator_sum)}{extra}, "
-                 f"but the total score is {_fmt(total)}")]
+    return [
+        Flag(
+            field=rule.totals[0],
+            code=rule.code,
+            severity=Severity.WARNING,
+            message=f"{rule.zh}: indicator scores add to {_fmt(indicator_sum)}{extra}, "
+            f"but the total score is {_fmt(total)}",
+        )
+    ]
 
 
 def check_ranges(catalog: Catalog, fields: dict[str, ReportField]) -> list[Flag]:
@@ -216,11 +247,18 @@ def check_ranges(catalog: Catalog, fields: dict[str, ReportField]) -> list[Flag]
             low = rule.min is not None and value < rule.min
             high = rule.max is not None and value > rule.max
             if low or high:
-                bounds = f"{_fmt(rule.min) if rule.min is not None else '−∞'}…" \
-                         f"{_fmt(rule.max) if rule.max is not None else '∞'}"
-                flags.append(Flag(field=spec.path, code="out_of_range",
-                                  severity=Severity(rule.severity),
-                                  message=f"{spec.zh} = {_fmt(value)} is outside {bounds}"))
+                bounds = (
+                    f"{_fmt(rule.min) if rule.min is not None else '−∞'}…"
+                    f"{_fmt(rule.max) if rule.max is not None else '∞'}"
+                )
+                flags.append(
+                    Flag(
+                        field=spec.path,
+                        code="out_of_range",
+                        severity=Severity(rule.severity),
+                        message=f"{spec.zh} = {_fmt(value)} is outside {bounds}",
+                    )
+                )
     return flags
 
 

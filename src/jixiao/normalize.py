@@ -139,6 +139,8 @@ def _join_broken_lines(lines: list[str]) -> list[str]:
 def _continues(previous: str, line: str) -> bool:
     if not previous or not line or _is_cell(previous) or _is_cell(line):
         return False
+    if previous.count("|") >= 2 or line.count("|") >= 2:  # rows of a "|" table
+        return False
     if previous.endswith(SENTENCE_END):
         return False
     broken_figure = bool(

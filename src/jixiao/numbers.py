@@ -195,13 +195,14 @@ NumberKind = str  # "money" | "percent" | "count" | "score" | "year" | "date" | 
 _DATE_RE = re.compile(
     r"(?<!\d)(?:19|20)\d{2}(?:[.\-/]\d{1,2}[.\-/]\d{1,2}|年\d{1,2}月(?:\d{1,2}[日号])?)(?!\d)"
 )
-_YEAR_RE = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?= ?年)")
+_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?= ?年)")
 # List markers: "1.工资福利支出", "2、", and "1.2024年…" (a marker glued to a year).
 _LIST_MARKER_RE = re.compile(
     r"(?:^|(?<=[\n。；;：:\t]))[ \u3000]*\d{1,2}(?:[.、．](?!\d)|[.、](?=(?:19|20)\d{2}年))"
 )
 _SPACED_FIGURE_RE = re.compile(
-    rf"(?<![\d.])(?P<num>\d+ ?\. ?\d+|\d{{1,3}}(?: \d{{3}})+(?:\.\d+)?)\s*(?=(?:{_UNITS_PATTERN}))"
+    rf"(?<![\d.,])(?P<num>\d+(?: \. ?| ?\. )\d+|\d{{1,3}}(?: \d{{3}})+(?:\.\d+)?)"
+    rf"\s*(?=(?:{_UNITS_PATTERN}))"
 )
 _LABEL_BOUNDARY = re.compile(r"[，,。；;！？!?\n、]|[ \u3000]{2,}")
 _LABEL_NOISE = re.compile(

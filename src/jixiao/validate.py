@@ -66,8 +66,10 @@ def group_values(candidates: list[Candidate]) -> list[list[Candidate]]:
                 break
         else:
             groups.append([candidate])
-    first = {id(g): min(e.start for c in g for e in c.evidence) if any(c.evidence for c in g)
-             else 0 for g in groups}
+    first = {
+        id(g): min(e.start for c in g for e in c.evidence) if any(c.evidence for c in g) else 0
+        for g in groups
+    }
     return sorted(groups, key=lambda g: (-len(g), first[id(g)]))
 
 
@@ -87,8 +89,10 @@ def ground_model_value(
     value = field.value
     if spec.numeric:
         printed = [
-            e for e in ctx.index
-            if e.kind not in ("date",) and same_value(_entry_value(spec, e), value)
+            e
+            for e in ctx.index
+            if e.kind not in ("date",)
+            and same_value(_entry_value(spec, e), value)
             and (spec.kind is not FieldKind.YEAR or e.kind == "year")
         ]
         fitting_entries = {id(e) for e in entries_for(spec, ctx)}
@@ -117,16 +121,22 @@ def ground_model_value(
 
 
 MODEL_CODES = {
-    "weak_label": (Severity.WARNING, "{zh} = {value}: the report prints this figure, but not "
-                   "under a label for this field"),
+    "weak_label": (
+        Severity.WARNING,
+        "{zh} = {value}: the report prints this figure, but not under a label for this field",
+    ),
     "not_in_source": (Severity.ERROR, "{zh} = {value}: not found in the report"),
     "inferred": (Severity.WARNING, "{zh} = {value}: inferred, not stated in the report"),
 }
 
 
 def settle_scalar(
-    spec: FieldSpec, field: ReportField, rule_candidates: list[Candidate],
-    inferred: bool, model_used: bool, ctx: RuleContext,
+    spec: FieldSpec,
+    field: ReportField,
+    rule_candidates: list[Candidate],
+    inferred: bool,
+    model_used: bool,
+    ctx: RuleContext,
 ) -> list[Flag]:
     """Decide the value, evidence and flags of one scalar field."""
     flags: list[Flag] = []
@@ -139,8 +149,11 @@ def settle_scalar(
     def conflict_if_any(chosen: Any) -> None:
         others = [shown(g[0].value) for g in groups if not same_value(g[0].value, chosen)]
         if others:
-            add("conflict", Severity.WARNING,
-                f"{spec.zh}: the report states {shown(chosen)} and also {', '.join(others)}")
+            add(
+                "conflict",
+                Severity.WARNING,
+                f"{spec.zh}: the report states {shown(chosen)} and also {', '.join(others)}",
+            )
 
     if field.value is not None:
         code, evidence = ground_model_value(spec, field, ctx)
@@ -155,13 +168,19 @@ def settle_scalar(
         severity, template = MODEL_CODES[code]
         add(code, severity, template.format(zh=spec.zh, value=shown(field.value)))
         if rules_value is not None and not same_value(rules_value, field.value):
-            add("model_rule_disagree", Severity.WARNING,
+            add(
+                "model_rule_disagree",
+                Severity.WARNING,
                 f"{spec.zh}: the model said {shown(field.value)}; the report states "
-                f"{shown(rules_value)} under a label for this field (proposed instead)")
+                f"{shown(rules_value)} under a label for this field (proposed instead)",
+            )
             field.value = rules_value
             field.evidence = evidence_spans(groups[0])
-            add("proposed_by_rules", Severity.WARNING,
-                f"{spec.zh} = {shown(rules_value)} proposed by the rules")
+            add(
+                "proposed_by_rules",
+                Severity.WARNING,
+                f"{spec.zh} = {shown(rules_value)} proposed by the rules",
+            )
             conflict_if_any(rules_value)
         else:
             field.evidence = evidence
@@ -173,11 +192,17 @@ def settle_scalar(
     field.evidence = evidence_spans(groups[0])
     field.candidates = rule_candidates
     if model_used:
-        add("proposed_by_rules", Severity.WARNING,
-            f"{spec.zh} = {shown(rules_value)}: the model gave none; proposed by the rules")
+        add(
+            "proposed_by_rules",
+            Severity.WARNING,
+            f"{spec.zh} = {shown(rules_value)}: the model gave none; proposed by the rules",
+        )
     if inferred:
-        add("inferred", Severity.WARNING, f"{spec.zh} = {shown(rules_value)}: inferred, "
-            "not stated where the report names it")
+        add(
+            "inferred",
+            Severity.WARNING,
+            f"{spec.zh} = {shown(rules_value)}: inferred, not stated where the report names it",
+        )
     conflict_if_any(rules_value)
     return flags
 
@@ -186,10 +211,23 @@ def settle_scalar(
 
 
 # Names of funds lines a model may mistake for projects.
-FUNDS_LINES = {squash(word) for word in (
-    "基本支出", "项目支出", "人员经费", "公用经费", "工资福利支出", "商品和服务支出", "三公经费",
-    "一般公共预算", "政府性基金", "年度资金总额", "支出合计", "收入合计",
-)}
+FUNDS_LINES = {
+    squash(word)
+    for word in (
+        "基本支出",
+        "项目支出",
+        "人员经费",
+        "公用经费",
+        "工资福利支出",
+        "商品和服务支出",
+        "三公经费",
+        "一般公共预算",
+        "政府性基金",
+        "年度资金总额",
+        "支出合计",
+        "收入合计",
+    )
+}
 LIST_KEYS = {"projects": "name", "indicators": "name", "problems": "text", "improvements": "text"}
 ITEM_NUMBERS = {
     "projects": ("budget_initial", "adjustment", "actual", "carryover"),
@@ -266,8 +304,14 @@ def validate(
     flags = list(merge_flags)
     for spec in catalog.fields:
         flags.extend(
-            settle_scalar(spec, fields[spec.path], findings.candidates.get(spec.path, []),
-                          spec.path in findings.inferred, model_used, ctx)
+            settle_scalar(
+                spec,
+                fields[spec.path],
+                findings.candidates.get(spec.path, []),
+                spec.path in findings.inferred,
+                model_used,
+                ctx,
+            )
         )
     for spec in catalog.lists:
         list_flags, items = settle_list(

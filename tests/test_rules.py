@@ -1,0 +1,118 @@
+"""Rules-only extraction on layouts unlike the bundled examples.
+
+The reports below are written for these tests (their truth is what they print): a
+project-level report with a `|` table in 元, and a unit report whose text has no line
+breaks and whose figures have spaces inside.
+"""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from jixiao.catalog import load_catalog
+from jixiao.core import FieldStatus
+from jixiao.pipeline import prepare, settle_report
+from jixiao.settings import Settings
+
+PROJECT_REPORT = """2023年度某某县农业农村局高标准农田建设项目支出绩效自评报告
+一、项目基本情况
+项目资金来源为中央和省级财政补助资金，用于新建高标准农田。
+二、项目资金情况
+（单位：元）
+| 项目名称 | 年初预算数 | 全年预算数 | 全年执行数 | 执行率 |
+|---|---|---|---|---|
+| 合计 | 1,250,000.00 | 1,300,000.00 | 1,287,000.00 | 99% |
+三、绩效目标完成情况
+项目自评得分92分，评价等级为优。
+填表人：王明  联系电话：0731-2233445
+"""
+
+ONE_LINE_REPORT = (
+    "2024年度某某市统计局部门整体支出绩效自评报告一、基本情况本单位编制人数25人，实有人数23人，"
+    "退休人员8人。二、预算执行情况2024年收入合计1 234.56万元，其中一般公共预算财政拨款收入"
+    "1 200.00万元，其他资金34.56万元。支出合计1,234.56万元，其中基本支出1,000.00万元，"
+    "项目支出234.56万元。预算执行率为100%。经调查，满意占92%，基本满意占6%，不满意占2%。"
+)
+
+
+def _rules_only(tmp_path: Path, text: str, encoding: str = "utf-8"):
+    path = tmp_path / "report.txt"
+    path.write_bytes(text.encode(encoding))
+    catalog = load_catalog()
+    prepared = prepare(path, Settings(), catalog)
+    fields, flags = settle_report(catalog, prepared, [], model_used=False)
+    return fields, flags
+
+
+def test_project_report_with_a_piped_table_in_yuan(tmp_path: Path) -> None:
+    fields, flags = _rules_only(tmp_path, PROJECT_REPORT)
+    expected = {
+        "report_kind": "project",
+        "fiscal_year": 2023,
+        "funds.budget_initial": Decimal("125"),
+        "funds.budget_full_year": Decimal("130"),
+        "funds.expenditure_total": Decimal("128.7"),
+        "funds.execution_rate": Decimal("99"),
+        "score.total": Decimal("92"),
+        "score.grade": "优",
+        "filing.preparer": "王明",
+        "filing.phone": "0731-2233445",
+    }
+    for path, value in expected.items():
+        assert fields[path].value == value, path
+        assert fields[path].status is FieldStatus.OK, (path, fields[path].flags)
+    # the title names a project, not a unit: no unit name is made up
+    assert fields["unit_name"].value is None
+    assert not [f for f in flags if f.severity == "error"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_text_with_no_line_breaks_and_spaced_figures(tmp_path: Path, encoding: str) -> None:
+    fields, flags = _rules_only(tmp_path, ONE_LINE_REPORT, encoding)
+    expected = {
+        "unit_name": "某某市统计局",
+        "fiscal_year": 2024,
+        "staffing.authorized": 25,
+        "staffing.actual": 23,
+        "staffing.retired": 8,
+        "funds.income_total": Decimal("1234.56"),
+        "funds.general_budget_income": Decimal("1200"),
+        "funds.other_funds": Decimal("34.56"),
+        "funds.expenditure_total": Decimal("1234.56"),
+        "funds.basic": Decimal("1000"),
+        "funds.project": Decimal("234.56"),
+        "funds.execution_rate": Decimal("100"),
+        "satisfaction.satisfied": Decimal("92"),
+        "satisfaction.basic": Decimal("6"),
+        "satisfaction.unsatisfied": Decimal("2"),
+    }
+    for path, value in expected.items():
+        assert fields[path].value == value, path
+        assert fields[path].status is FieldStatus.OK, (path, fields[path].flags)
+    assert flags == []
+
+
+def test_inconsistent_figures_are_flagged_never_fixed(tmp_path: Path) -> None:
+    broken = ONE_LINE_REPORT.replace("项目支出234.56万元", "项目支出243.56万元").replace(
+        "不满意占2%", "不满意占3%"
+    )
+    fields, flags = _rules_only(tmp_path, broken)
+    codes = {f.code: f for f in flags}
+    assert codes["sum_basic_project"].severity == "error"
+    assert "9" in codes["sum_basic_project"].message  # the difference is named
+    assert codes["sum_satisfaction"].severity == "error"
+    assert fields["funds.project"].value == Decimal("243.56")  # the printed figure stays
+
+
+def test_lookalike_labels_do_not_fill_a_field(tmp_path: Path) -> None:
+    text = (
+        "2024年度某某局部门整体支出绩效自评报告\n"
+        "一、基本情况\n"
+        "资金到位率100%，项目完成率95%。离休人员3人。\n"
+        "本报告发布日期为2025年3月1日。\n"
+    )
+    fields, _ = _rules_only(tmp_path, text)
+    assert fields["funds.execution_rate"].value is None  # 到位率 / 完成率 are not 执行率
+    assert fields["staffing.retired"].value is None  # 离休 is not 退休
+    assert fields["fiscal_year"].value == 2024  # not the 发布日期 year
