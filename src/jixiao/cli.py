@@ -177,3 +177,148 @@ def _print_summary(batch: BatchResult, out: Path) -> None:
         f"{total_calls} LLM calls, {total_hits} cache hits; prompt {batch.prompt_version}; "
         f"outputs in {out}"
     )
+
+
+def _llm_settings(config: Path | None, **overrides):
+    try:
+        return load_settings(overrides, config_file=config)
+    except (ConfigError, ValueError) as exc:
+        console.print(f"[red]configuration error:[/] {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+
+
+@app.command()
+def record(
+    cases: Annotated[list[Path], typer.Argument(help="golden/<case> folders (or golden/).")],
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
+    model: Annotated[str | None, typer.Option(help="Model name at the endpoint.")] = None,
+    mode: Annotated[LLMMode | None, typer.Option(help="instructor mode.")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML config file.")] = None,
+) -> None:
+    """Refresh golden cases' recordings from a live endpoint (JIXIAO_* settings)."""
+    from jixiao.golden import CaseError, case_dirs, record_case
+
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)
+    settings = _llm_settings(config, base_url=base_url, model=model, mode=mode, use_cache=False)
+    if not (settings.base_url or settings.model):
+        console.print("[red]record needs a live endpoint:[/] set JIXIAO_BASE_URL / JIXIAO_MODEL")
+        raise typer.Exit(EXIT_USAGE)
+    failed = 0
+    for root in cases:
+        for case_dir in case_dirs(root):
+            try:
+                result = record_case(case_dir, settings)
+                console.print(
+                    f"{case_dir.name}: {result.run.llm_calls} calls, "
+                    f"{result.run.input_tokens}+{result.run.output_tokens} tokens, "
+                    f"{result.run.seconds:.0f} s"
+                )
+            except (CaseError, LLMConfigError) as exc:
+                failed += 1
+                console.print(f"[red]{case_dir.name}:[/] {exc}")
+    raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+@app.command()
+def regress(
+    root: Annotated[Path, typer.Argument(help="The golden corpus folder.")] = Path("golden"),
+    live: Annotated[bool, typer.Option("--live", help="Ask the endpoint, not recordings.")] = False,
+    update_baseline: Annotated[
+        bool, typer.Option("--update-baseline", help="Accept the current outcomes.")
+    ] = False,
+    junit: Annotated[Path | None, typer.Option(help="Write JUnit XML here.")] = None,
+    summary: Annotated[Path | None, typer.Option(help="Write the JSON summary here.")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML config file.")] = None,
+) -> None:
+    """Replay every golden case offline and compare each field with the reviewed truth.
+
+    Exits 1 when a field that matched in the baseline no longer does (or got flagged), or
+    a case cannot be replayed.
+    """
+    import json as json_module
+
+    from jixiao.golden import Outcome, junit_xml, summary_json
+    from jixiao.golden import regress as run_regress
+
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)
+    provider = ProviderName.OPENAI if live else ProviderName.REPLAY
+    settings = _llm_settings(config, provider=provider, use_cache=False)
+    if not root.is_dir():
+        console.print(f"[red]no such folder:[/] {root}")
+        raise typer.Exit(EXIT_USAGE)
+    result = run_regress(root, settings, update_baseline=update_baseline)
+    table = Table(title=f"jixiao regress {root} ({'live' if live else 'replay'})")
+    for column in (
+        "case",
+        "in truth",
+        "ok match",
+        "flagged match",
+        "mismatch",
+        "missing",
+        "extra",
+        "accuracy",
+        "changes vs baseline",
+    ):
+        table.add_column(
+            column, justify="left" if column in ("case", "changes vs baseline") else "right"
+        )
+    totals = dict.fromkeys(("truth", "ok", "flagged", "mismatch", "missing", "extra"), 0)
+    for case in result.cases:
+        if case.error:
+            table.add_row(case.case, "", "", "", "", "", "", "", f"[red]ERROR {case.error}[/]")
+            continue
+        counts = {
+            "truth": case.in_truth,
+            "ok": case.count(Outcome.OK_MATCH),
+            "flagged": sum(
+                1
+                for f in case.fields
+                if f.outcome is Outcome.FLAGGED_MATCH and f.expected is not None
+            ),
+            "mismatch": case.count(Outcome.MISMATCH),
+            "missing": case.count(Outcome.MISSING),
+            "extra": case.count(Outcome.EXTRA),
+        }
+        for key, value in counts.items():
+            totals[key] += value
+        changes = [f"[red]worse {f.path} ({f.baseline}→{f.outcome})[/]" for f in case.regressions]
+        changes += [
+            f"[green]better {f.path} ({f.baseline}→{f.outcome})[/]" for f in case.improvements
+        ]
+        matched = counts["ok"] + counts["flagged"]
+        table.add_row(
+            case.case,
+            str(counts["truth"]),
+            str(counts["ok"]),
+            str(counts["flagged"]),
+            str(counts["mismatch"]),
+            str(counts["missing"]),
+            str(counts["extra"]),
+            f"{matched / counts['truth']:.0%}" if counts["truth"] else "-",
+            "\n".join(changes) or "same",
+        )
+    matched = totals["ok"] + totals["flagged"]
+    table.add_row(
+        "[bold]total",
+        str(totals["truth"]),
+        str(totals["ok"]),
+        str(totals["flagged"]),
+        str(totals["mismatch"]),
+        str(totals["missing"]),
+        str(totals["extra"]),
+        f"{matched / totals['truth']:.0%}" if totals["truth"] else "-",
+        "",
+    )
+    console.print(table)
+    if junit:
+        junit.write_text(junit_xml(result), encoding="utf-8")
+    if summary:
+        summary.write_text(
+            json_module.dumps(summary_json(result), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+    verdict = "FAILED" if result.failed else "passed"
+    console.print(
+        f"regress {verdict}: {len(result.cases)} cases in {result.seconds:.1f} s"
+        + ("; baseline updated" if update_baseline else "")
+    )
+    raise typer.Exit(EXIT_FAILED if result.failed else EXIT_OK)

@@ -8,7 +8,6 @@ evidence, fields, flags, run records and the per-report output.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -220,8 +219,3 @@ class ReportResult(BaseModel):
     run: RunRecord
     normalized_text: str
     status: ReportStatus = ReportStatus.DONE
-
-
-def money(value: str | int | Decimal) -> Decimal:
-    """Exact decimal for a money or percent figure."""
-    return value if isinstance(value, Decimal) else Decimal(str(value))

@@ -56,3 +56,12 @@ def evidence_of(text: str, start: int, end: int) -> Evidence:
 def squash(text: str) -> str:
     """Text compared without white space and with figure punctuation folded."""
     return "".join(text.translate(_FOLD).split())
+
+
+def unique_spans(groups) -> list[Evidence]:
+    """The distinct evidence spans of some candidates, in text order."""
+    spans: dict[tuple[int, int], Evidence] = {}
+    for candidate in groups:
+        for evidence in candidate.evidence:
+            spans.setdefault((evidence.start, evidence.end), evidence)
+    return sorted(spans.values(), key=lambda e: e.start)

@@ -21,12 +21,11 @@ from jixiao.core import (
     Chunk,
     ChunkAnswer,
     ChunkStatus,
-    Evidence,
     Flag,
     ReportField,
     Severity,
 )
-from jixiao.evidence import locate, squash
+from jixiao.evidence import locate, squash, unique_spans
 from jixiao.numbers import format_decimal, parse_figure, parse_money, parse_percent, strip_zeros
 
 PROJECT_MONEY_KEYS = ("budget_initial", "adjustment", "actual", "carryover")
@@ -136,9 +135,7 @@ def pick(spec: FieldSpec, candidates: list[Candidate]) -> tuple[ReportField, lis
     ranked = sorted(by_value.values(), key=strength, reverse=True)
     best = ranked[0]
     field.value = best[0].value
-    field.evidence = _unique_evidence(c for c in best if grounded(spec, c)) or _unique_evidence(
-        best
-    )
+    field.evidence = unique_spans(c for c in best if grounded(spec, c)) or unique_spans(best)
     flags: list[Flag] = []
     rivals = [group for group in ranked[1:] if any(grounded(spec, c) for c in group)]
     if rivals and any(grounded(spec, c) for c in best):
@@ -156,14 +153,6 @@ def pick(spec: FieldSpec, candidates: list[Candidate]) -> tuple[ReportField, lis
 
 def _value_key(value: Any) -> str:
     return format_decimal(value) if isinstance(value, Decimal) else str(value)
-
-
-def _unique_evidence(candidates) -> list[Evidence]:
-    seen: dict[tuple[int, int], Evidence] = {}
-    for candidate in candidates:
-        for evidence in candidate.evidence:
-            seen.setdefault((evidence.start, evidence.end), evidence)
-    return sorted(seen.values(), key=lambda e: e.start)
 
 
 # --- lists ---------------------------------------------------------------------------

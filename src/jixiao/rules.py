@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from jixiao.catalog import Catalog, FieldKind, FieldSpec
-from jixiao.core import Block, BlockKind, Candidate, Cell, Evidence, Section
+from jixiao.core import Block, BlockKind, Candidate, Cell, Section
 from jixiao.evidence import evidence_of, squash
 from jixiao.numbers import IndexedNumber, parse_figure, parse_money, strip_zeros
 
@@ -456,11 +456,3 @@ def same_value(a: Any, b: Any) -> bool:
     if isinstance(a, str) and isinstance(b, str):
         return squash(a) == squash(b)
     return a == b
-
-
-def evidence_spans(candidates: list[Candidate]) -> list[Evidence]:
-    spans: dict[tuple[int, int], Evidence] = {}
-    for candidate in candidates:
-        for evidence in candidate.evidence:
-            spans.setdefault((evidence.start, evidence.end), evidence)
-    return sorted(spans.values(), key=lambda e: e.start)

@@ -32,13 +32,12 @@ from jixiao.core import (
     ReportField,
     Severity,
 )
-from jixiao.evidence import evidence_of, squash
+from jixiao.evidence import evidence_of, squash, unique_spans
 from jixiao.numbers import IndexedNumber, format_decimal
 from jixiao.rules import (
     RuleContext,
     RuleFindings,
     entries_for,
-    evidence_spans,
     same_value,
 )
 
@@ -158,7 +157,7 @@ def settle_scalar(
     if field.value is not None:
         code, evidence = ground_model_value(spec, field, ctx)
         if code == "inferred" and rules_value is not None and same_value(rules_value, field.value):
-            code, evidence = None, evidence_spans(groups[0])
+            code, evidence = None, unique_spans(groups[0])
         if code is None:
             field.evidence = evidence
             conflict_if_any(field.value)
@@ -175,7 +174,7 @@ def settle_scalar(
                 f"{shown(rules_value)} under a label for this field (proposed instead)",
             )
             field.value = rules_value
-            field.evidence = evidence_spans(groups[0])
+            field.evidence = unique_spans(groups[0])
             add(
                 "proposed_by_rules",
                 Severity.WARNING,
@@ -189,7 +188,7 @@ def settle_scalar(
     if rules_value is None:
         return flags
     field.value = rules_value
-    field.evidence = evidence_spans(groups[0])
+    field.evidence = unique_spans(groups[0])
     field.candidates = rule_candidates
     if model_used:
         add(

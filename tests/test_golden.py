@@ -1,0 +1,125 @@
+"""The golden corpus: reviewed truth checkable against each case's text, and regress."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ROOT
+from jixiao.catalog import load_catalog
+from jixiao.cli import app
+from jixiao.golden import case_dirs, case_input
+from jixiao.ingest import read_source
+from jixiao.normalize import normalize_document
+from jixiao.numbers import FIGURE_RE, parse_figure
+
+GOLDEN = ROOT / "golden"
+CASES = case_dirs(GOLDEN)
+runner = CliRunner()
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def _holds(quote: str, value) -> bool:
+    """Whether a quote prints a value: a figure equal to it, or the text itself."""
+    if isinstance(value, int) or (isinstance(value, str) and _is_decimal(value)):
+        target = Decimal(str(value))
+        for match in FIGURE_RE.finditer(quote):
+            figure = parse_figure(match.group(0))
+            if figure is not None and target in (figure.value, figure.in_wanyuan()):
+                return True
+        return False
+    return _squash(str(value)) in _squash(quote) or value in ("unit", "project")
+
+
+def _is_decimal(text: str) -> bool:
+    try:
+        Decimal(text)
+    except ArithmeticError:
+        return False
+    return True
+
+
+def test_the_corpus_has_at_least_eight_cases_of_several_formats() -> None:
+    assert len(CASES) >= 8
+    suffixes = {case_input(case).suffix for case in CASES}
+    assert suffixes >= {".txt", ".docx"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_every_truth_quote_occurs_in_the_case_text_and_holds_its_value(case: Path) -> None:
+    text = _squash(normalize_document(read_source(case_input(case))).text)
+    expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))["fields"]
+    assert set(expected) == set(load_catalog().all_paths)
+    for path, truth in expected.items():
+        value = truth.get("value")
+        if value is None:
+            continue
+        if isinstance(value, list):
+            for item in value:
+                assert _squash(item["quote"]) in text, (path, item["quote"])
+                key = item.get("name") or item.get("text")
+                assert _squash(key)[:6] in text, (path, key)
+                for name in ("budget_initial", "adjustment", "actual", "carryover"):
+                    if item.get(name) is not None and item["quote"] != item.get("name"):
+                        assert _holds(item["quote"], item[name]) or _squash(item[name]) in text
+            continue
+        assert _squash(truth["quote"]) in text, (path, truth["quote"])
+        assert _holds(truth["quote"], value), (path, truth["quote"], value)
+
+
+@pytest.mark.skipif(not all((c / "recordings").is_dir() for c in CASES), reason="no recordings")
+def test_regress_passes_offline_against_the_baseline(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.json"
+    junit = tmp_path / "regress.xml"
+    result = runner.invoke(
+        app, ["regress", str(GOLDEN), "--junit", str(junit), "--summary", str(summary)]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    assert len(data["cases"]) == len(CASES)
+    assert all(c["error"] is None for c in data["cases"])
+    assert "<testsuites>" in junit.read_text(encoding="utf-8")
+
+
+def _copy_case(tmp_path: Path, name: str) -> Path:
+    target = tmp_path / "golden" / name
+    shutil.copytree(GOLDEN / name, target)
+    return target
+
+
+@pytest.mark.skipif(
+    not (GOLDEN / "lusong-arts-2024" / "recordings").is_dir(), reason="no recordings"
+)
+def test_a_changed_recorded_number_fails_regress_naming_case_and_field(tmp_path: Path) -> None:
+    case = _copy_case(tmp_path, "lusong-arts-2024")
+    baseline = json.loads((case / "baseline.json").read_text(encoding="utf-8"))
+    # A field whose right value came from the model: its number is in a recording.
+    recordings = sorted((case / "recordings").glob("*.json"))
+    target = next(
+        (path, field)
+        for path in ("funds.general_budget_income", "funds.basic")
+        for field in [baseline.get(path)]
+        if field == "ok_match"
+    )
+    path = target[0]
+    changed = False
+    for recording in recordings:
+        raw = recording.read_text(encoding="utf-8")
+        if "80.25" in raw and path == "funds.general_budget_income":
+            recording.write_text(raw.replace("80.25", "80.52"), encoding="utf-8")
+            changed = True
+    assert changed
+    result = runner.invoke(app, ["regress", str(tmp_path / "golden")])
+    assert result.exit_code == 1
+    assert "lusong-arts-2024" in result.output and path in result.output
+    shutil.rmtree(case)
+    _copy_case(tmp_path, "lusong-arts-2024")
+    assert runner.invoke(app, ["regress", str(tmp_path / "golden")]).exit_code == 0
