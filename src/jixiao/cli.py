@@ -322,3 +322,61 @@ def regress(
         + ("; baseline updated" if update_baseline else "")
     )
     raise typer.Exit(EXIT_FAILED if result.failed else EXIT_OK)
+
+
+@app.command()
+def review(
+    out_dir: Annotated[Path, typer.Argument(help="The output folder of an extract run.")],
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    reviewer: Annotated[str | None, typer.Option(help="Your name (default: OS user).")] = None,
+) -> None:
+    """Serve the review page for OUT_DIR on http://HOST:PORT/."""
+    import getpass
+
+    import uvicorn
+
+    from jixiao.review import create_app
+
+    if not out_dir.is_dir():
+        console.print(f"[red]no such folder:[/] {out_dir}")
+        raise typer.Exit(EXIT_USAGE)
+    name = reviewer or getpass.getuser()
+    console.print(f"reviewing {out_dir} as {name} at http://{host}:{port}/")
+    uvicorn.run(create_app(out_dir, name), host=host, port=port, log_level="warning")
+
+
+@app.command("export")
+def export_command(
+    out_dir: Annotated[Path, typer.Argument(help="The output folder of an extract run.")],
+    to: Annotated[Path | None, typer.Option("--to", help="Export folder (OUT_DIR/export).")] = None,
+) -> None:
+    """Write corrected JSON, CSV, XLSX and SQLite tables with the review decisions applied."""
+    from jixiao.export import export
+
+    if not out_dir.is_dir():
+        console.print(f"[red]no such folder:[/] {out_dir}")
+        raise typer.Exit(EXIT_USAGE)
+    target = export(out_dir, to)
+    console.print(f"exported to {target}")
+
+
+@app.command()
+def promote(
+    out_dir: Annotated[Path, typer.Argument(help="The output folder holding the report.")],
+    name: Annotated[str, typer.Argument(help="The report's name in OUT_DIR.")],
+    case: Annotated[Path, typer.Argument(help="The new golden case folder (golden/<case>).")],
+    cache_dir: Annotated[Path | None, typer.Option(help="LLM cache the run used.")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML config file.")] = None,
+) -> None:
+    """Make a reviewed report a golden case: its input, recordings from the cache, and the
+    reviewed values as expected.json."""
+    from jixiao.golden import CaseError, promote_report
+
+    settings = _llm_settings(config, cache_dir=cache_dir)
+    try:
+        written = promote_report(out_dir, name, case, settings)
+    except CaseError as exc:
+        console.print(f"[red]cannot promote:[/] {exc}")
+        raise typer.Exit(EXIT_FAILED) from exc
+    console.print(f"golden case {case}: {', '.join(written)}")

@@ -302,9 +302,7 @@ class InstructorProvider:
         started = time.monotonic()
         response_model = response_model_for(chunk.groups)
         messages = build_messages(self.prompts, chunk)
-        key = cache_key(
-            self.settings, self.prompts.version, response_model.model_json_schema(), messages
-        )
+        key = chunk_cache_key(self.settings, self.prompts, chunk)
         recording = self.settings.record_dir is not None
         if self.cache is not None and not recording:
             cached = self.cache.get(key)
@@ -339,7 +337,15 @@ class InstructorProvider:
         data = result.model_dump(mode="json")
         usage = _usage(meter)
         if self.cache is not None:
-            self.cache.set(key, {"data": data, "model": self.model, "usage": usage.model_dump()})
+            self.cache.set(
+                key,
+                {
+                    "data": data,
+                    "model": self.model,
+                    "usage": usage.model_dump(),
+                    "exchanges": [e.model_dump(mode="json") for e in meter.exchanges],
+                },
+            )
         if recording and self.settings.record_dir is not None:
             write_recording(
                 self.settings.record_dir,
@@ -359,9 +365,9 @@ class InstructorProvider:
         self, response_model: type[BaseModel], messages: list[dict], meter: CallMeter
     ) -> BaseModel:
         settings = self.settings
-        transport = MeteredTransport(
-            self.inner, meter, record=settings.record_dir is not None, host=self.host
-        )
+        # Exchanges are always kept: recordings are written from them, and the cache
+        # keeps them so a reviewed report can be promoted to a golden case.
+        transport = MeteredTransport(self.inner, meter, record=True, host=self.host)
         client = openai.OpenAI(
             base_url=settings.base_url or "http://replay.invalid/v1",
             api_key=settings.api_key_value(),
@@ -391,6 +397,12 @@ def _usage(meter: CallMeter) -> Usage:
     return Usage(
         calls=meter.calls, input_tokens=meter.input_tokens, output_tokens=meter.output_tokens
     )
+
+
+def chunk_cache_key(settings: Settings, prompts: PromptSet, chunk: Chunk) -> str:
+    """The cache key of a chunk's call under these settings."""
+    schema = response_model_for(chunk.groups).model_json_schema()
+    return cache_key(settings, prompts.version, schema, build_messages(prompts, chunk))
 
 
 def open_provider(settings: Settings) -> Provider:

@@ -35,21 +35,21 @@ def _json_number(value: Decimal) -> int | float | str:
     return number if Decimal(repr(number)) == value else format(value, "f")
 
 
-def _plain(value: Any) -> Any:
+def plain_json(value: Any) -> Any:
     if isinstance(value, Decimal):
         return _json_number(value)
     if isinstance(value, Evidence):
         return value.model_dump()
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: plain_json(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
+        return [plain_json(item) for item in value]
     return value
 
 
 def field_json(field: ReportField) -> dict[str, Any]:
     return {
-        "value": _plain(field.value),
+        "value": plain_json(field.value),
         "status": field.status.value,
         "evidence": [e.model_dump() for e in field.evidence],
         "flags": list(field.flags),
