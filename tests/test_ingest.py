@@ -53,7 +53,8 @@ def test_docx_paragraphs_and_tables_in_order(tmp_path: Path) -> None:
         ("empty.txt", b"", "empty"),
         ("blank.txt", b"   \n\n", "empty"),
         ("broken.docx", b"PK\x03\x04 this is not a zip", "not a readable .docx"),
-        ("report.pdf", b"%PDF-1.4", "unsupported file type"),
+        ("report.pdf", b"%PDF-1.4", "not a readable PDF"),
+        ("report.xls", b"\xd0\xcf", "unsupported file type"),
     ],
 )
 def test_unreadable_files_name_the_reason(

@@ -66,16 +66,27 @@ class SourceParagraph(BaseModel):
     text: str
 
 
+class PageInfo(BaseModel):
+    """One page of a PDF or image: read from its text layer or by OCR."""
+
+    page: int
+    ocr: bool
+    confidence: float | None = None  # OCR's mean line confidence, 0..1
+    rotation: int = 0  # degrees the scan was turned to stand upright
+
+
 class SourceDocument(BaseModel):
     """What ingest read: either plain text, or paragraphs and tables in order."""
 
     path: str
     sha256: str
-    format: str  # txt / docx
+    format: str  # txt / docx / pdf / image / doc
     encoding: str | None = None
     ocr: bool = False
     text: str | None = None
     blocks: list[SourceParagraph | SourceTable] = Field(default_factory=list)
+    pages: list[PageInfo] = Field(default_factory=list)
+    low_confidence: list[str] = Field(default_factory=list)  # OCR lines read unsurely
 
 
 # --- normalize / segment / chunk -----------------------------------------------------
@@ -100,11 +111,21 @@ class Block(BaseModel):
     rows: list[list[Cell]] = Field(default_factory=list)  # tables only
 
 
+class Suspect(BaseModel):
+    """A stretch of normalized text whose reading is doubtful (OCR)."""
+
+    start: int
+    end: int
+    reason: str
+
+
 class NormalizedText(BaseModel):
-    """Normalized text and the spans of tables a structured source declared."""
+    """Normalized text, the spans of tables a structured source declared, and the
+    stretches an OCR read unsurely or whose figures had to be repaired."""
 
     text: str
     table_spans: list[Span] = Field(default_factory=list)
+    suspects: list[Suspect] = Field(default_factory=list)
 
 
 class Section(BaseModel):
@@ -207,6 +228,7 @@ class SourceInfo(BaseModel):
     format: str
     ocr: bool = False
     chars: int
+    pages: list[PageInfo] = Field(default_factory=list)
 
 
 class ReportResult(BaseModel):

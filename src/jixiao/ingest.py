@@ -1,8 +1,10 @@
 """Ingest: a file on disk -> `SourceDocument`.
 
 In: a path to `.txt` (UTF-8, UTF-8 with BOM, GB18030/GBK, UTF-16; detected by
-charset-normalizer) or `.docx` (paragraphs and real tables in document order, via
-python-docx). Folders are walked for supported files.
+charset-normalizer), `.docx` (paragraphs and real tables in document order, via
+python-docx), `.pdf` (the text layer via pypdfium2; pages with (nearly) no text layer
+are rendered and OCRed), images (`.png`, `.jpg`, `.tif`: OCR), or `.doc`/`.wps`
+(converted to docx by LibreOffice headless when it is installed). Folders are walked.
 Out: a `SourceDocument` with the text (txt) or the ordered blocks (docx) and the file's
 sha256. Anything unreadable raises `IngestError` naming the file and the reason.
 """
@@ -17,14 +19,21 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from jixiao.core import (
+    PageInfo,
     SourceDocument,
     SourceParagraph,
     SourceTable,
     TableCell,
     TableRow,
 )
+from jixiao.ocr import OcrEngine, OcrPage
 
-SUPPORTED_SUFFIXES = (".txt", ".docx")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+OLD_WORD_SUFFIXES = (".doc", ".wps")
+SUPPORTED_SUFFIXES = (".txt", ".docx", ".pdf", *IMAGE_SUFFIXES, *OLD_WORD_SUFFIXES)
+TEXT_LAYER_MIN_CHARS = 20  # a PDF page with less text than this is a scan
+OCR_DPI = 200
+LIBREOFFICE_TIMEOUT = 180
 
 # charset-normalizer names the narrowest legacy codec that fits; decode with the
 # superset so that rare characters outside GB2312/GBK still decode.
@@ -57,7 +66,7 @@ def find_reports(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
     return sorted(found.items())
 
 
-def read_source(path: Path) -> SourceDocument:
+def read_source(path: Path, ocr: OcrEngine | None = None) -> SourceDocument:
     if not path.exists():
         raise IngestError(path, "no such file")
     if not path.is_file():
@@ -80,6 +89,13 @@ def read_source(path: Path) -> SourceDocument:
         ):
             raise IngestError(path, "the document holds no text")
         return SourceDocument(path=str(path), sha256=sha, format="docx", blocks=blocks)
+    if suffix == ".pdf":
+        return read_pdf(path, sha, ocr or OcrEngine())
+    if suffix in IMAGE_SUFFIXES:
+        return read_image(path, sha, ocr or OcrEngine())
+    if suffix in OLD_WORD_SUFFIXES:
+        blocks = read_docx_blocks(convert_with_libreoffice(path))
+        return SourceDocument(path=str(path), sha256=sha, format="doc", blocks=blocks)
     raise IngestError(
         path, f"unsupported file type {suffix or '(none)'}; supported: {SUPPORTED_SUFFIXES}"
     )
@@ -134,3 +150,100 @@ def _read_table(table) -> SourceTable:
             cells.append(TableCell(text=cell.text))
         rows.append(TableRow(cells=cells))
     return SourceTable(rows=rows)
+
+
+def _scan(ocr: OcrEngine, number: int, image, unsure: list[str]) -> tuple[str, PageInfo]:
+    page: OcrPage = ocr.page(image)
+    unsure.extend(page.low_confidence)
+    info = PageInfo(page=number, ocr=True, confidence=page.confidence, rotation=page.rotation)
+    return page.text, info
+
+
+def read_pdf(path: Path, sha: str, ocr: OcrEngine) -> SourceDocument:
+    import pypdfium2
+
+    try:
+        document = pypdfium2.PdfDocument(str(path))
+    except pypdfium2.PdfiumError as exc:
+        reason = str(exc).lower()
+        if "password" in reason:
+            raise IngestError(path, "the PDF is password-protected") from exc
+        raise IngestError(path, f"not a readable PDF ({exc})") from exc
+    texts, pages, unsure = [], [], []
+    try:
+        if len(document) == 0:
+            raise IngestError(path, "the PDF has no pages")
+        for number, page in enumerate(document, start=1):
+            layer = page.get_textpage().get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+            if len(layer.strip()) >= TEXT_LAYER_MIN_CHARS:
+                texts.append(layer)
+                pages.append(PageInfo(page=number, ocr=False))
+                continue
+            text, info = _scan(ocr, number, page.render(scale=OCR_DPI / 72).to_pil(), unsure)
+            texts.append(text)
+            pages.append(info)
+    finally:
+        document.close()
+    if not any(text.strip() for text in texts):
+        raise IngestError(path, "the PDF holds no text, even by OCR")
+    return SourceDocument(
+        path=str(path),
+        sha256=sha,
+        format="pdf",
+        ocr=any(p.ocr for p in pages),
+        text="\n".join(texts),
+        pages=pages,
+        low_confidence=unsure,
+    )
+
+
+def read_image(path: Path, sha: str, ocr: OcrEngine) -> SourceDocument:
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as picture:
+            frames = [frame.convert("RGB") for frame in ImageSequence.Iterator(picture)]
+    except (UnidentifiedImageError, OSError) as exc:
+        raise IngestError(path, f"not a readable image ({exc})") from exc
+    unsure: list[str] = []
+    scanned = [_scan(ocr, number, frame, unsure) for number, frame in enumerate(frames, 1)]
+    if not any(text.strip() for text, _ in scanned):
+        raise IngestError(path, "no text could be read, even by OCR")
+    return SourceDocument(
+        path=str(path),
+        sha256=sha,
+        format="image",
+        ocr=True,
+        text="\n".join(text for text, _ in scanned),
+        pages=[info for _, info in scanned],
+        low_confidence=unsure,
+    )
+
+
+def convert_with_libreoffice(path: Path) -> Path:
+    """A .doc/.wps converted to .docx in a temporary folder, by LibreOffice headless."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None:
+        raise IngestError(
+            path,
+            "reading .doc/.wps needs LibreOffice (the 'soffice' command); install it "
+            "(Debian: apt-get install libreoffice-writer) or save the file as .docx",
+        )
+    target = Path(tempfile.mkdtemp(prefix="jixiao-doc-"))
+    try:
+        subprocess.run(
+            [office, "--headless", "--convert-to", "docx", "--outdir", str(target), str(path)],
+            check=True,
+            capture_output=True,
+            timeout=LIBREOFFICE_TIMEOUT,
+        )
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        raise IngestError(path, f"LibreOffice could not convert it ({exc})") from exc
+    converted = target / f"{path.stem}.docx"
+    if not converted.exists():
+        raise IngestError(path, "LibreOffice produced no .docx")
+    return converted

@@ -14,7 +14,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from jixiao.core import NormalizedText, SourceDocument, SourceParagraph, SourceTable, Span
+from jixiao.core import (
+    NormalizedText,
+    SourceDocument,
+    SourceParagraph,
+    SourceTable,
+    Span,
+    Suspect,
+)
+from jixiao.evidence import locate
 
 CELL_PREFIX = "\t"
 
@@ -52,9 +60,63 @@ _WRAPPED_LINE_MIN = 25
 
 
 def normalize_document(document: SourceDocument) -> NormalizedText:
-    if document.format == "docx" or document.blocks:
+    if document.blocks:
         return _normalize_blocks(document.blocks)
-    return NormalizedText(text=normalize_text(document.text or ""))
+    if not document.ocr:
+        return NormalizedText(text=normalize_text(document.text or ""))
+    repaired, repairs = repair_ocr_figures(document.text or "")
+    text = normalize_text(repaired)
+    suspects = [
+        Suspect(start=found.start, end=found.end, reason=reason)
+        for snippet, reason in [
+            *repairs,
+            *((line, "ocr_low_confidence") for line in document.low_confidence),
+        ]
+        if (found := locate(text, snippet)) is not None
+    ]
+    return NormalizedText(text=text, suspects=suspects)
+
+
+# OCR misreadings inside figures: letters that look like digits, a thousands separator
+# read as a decimal point (1.234.567), a decimal point read as a comma (80,25万元).
+_OCR_ZERO = re.compile(
+    r"(?<=\d)[Oo〇]+(?=[\d.,%万元])|(?<=[\d.])[Oo〇]+(?=\d)|(?<![A-Za-z])[Oo](?=\.\d)"
+)
+_OCR_ONE = re.compile(
+    r"(?<=\d)[lI](?=[\d.,%万元人次场个件])|(?<=[\d.])[lI](?=\d)|(?<![A-Za-z])[lI](?=\d)"
+)
+_OCR_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:\.\d{3}){2,}(?:,\d{1,2})?(?![\d.])")
+_OCR_DECIMAL_COMMA = re.compile(r"(?<![\d,])(\d+),(\d{1,2})(?=\s*(?:万元|元|亿元|%))")
+
+
+def repair_ocr_figures(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """Fix figure misreadings typical of OCR; return the text and (figure, reason) for
+    each repair, so the figures it touched can be flagged for a reviewer."""
+    repairs: list[tuple[str, str]] = []
+
+    def note(reason: str, replace):
+        def apply(match: re.Match[str]) -> str:
+            fixed = replace(match)
+            start = max(0, match.start() - 6)
+            repairs.append((text_at[0][start : match.start()] + fixed, reason))
+            return fixed
+
+        return apply
+
+    text_at = [text]
+    for pattern, replace, reason in (
+        (_OCR_ZERO, lambda m: "0" * len(m.group(0)), "ocr_repaired_digit"),
+        (_OCR_ONE, lambda m: "1", "ocr_repaired_digit"),
+        (_OCR_THOUSANDS, _thousands, "ocr_suspicious_separator"),
+        (_OCR_DECIMAL_COMMA, lambda m: f"{m.group(1)}.{m.group(2)}", "ocr_suspicious_separator"),
+    ):
+        text_at[0] = pattern.sub(note(reason, replace), text_at[0])
+    return text_at[0], repairs
+
+
+def _thousands(match: re.Match[str]) -> str:
+    groups, _, decimals = match.group(0).partition(",")
+    return groups.replace(".", ",") + (f".{decimals}" if decimals else "")
 
 
 def normalize_text(raw: str) -> str:

@@ -38,6 +38,7 @@ from jixiao.core import (
     Severity,
     SourceDocument,
     SourceInfo,
+    Suspect,
     Usage,
 )
 from jixiao.files import write_text_atomic
@@ -46,6 +47,7 @@ from jixiao.llm import Provider, load_prompts, open_provider
 from jixiao.merge import merge_answers
 from jixiao.normalize import normalize_document
 from jixiao.numbers import IndexedNumber, index_numbers
+from jixiao.ocr import OcrEngine
 from jixiao.output import write_report
 from jixiao.rules import RuleContext, run_rules
 from jixiao.segment import build_sections, segment
@@ -131,6 +133,7 @@ class Prepared(BaseModel):
     sections: list[Section]
     chunks: list[Chunk]
     index: list[IndexedNumber]
+    suspects: list[Suspect] = Field(default_factory=list)
 
     def rule_context(self) -> RuleContext:
         return RuleContext(
@@ -138,9 +141,11 @@ class Prepared(BaseModel):
         )
 
 
-def prepare(path: Path, settings: Settings, catalog: Catalog) -> Prepared:
+def prepare(
+    path: Path, settings: Settings, catalog: Catalog, ocr: OcrEngine | None = None
+) -> Prepared:
     """Ingest, normalize, segment, chunk and index one report."""
-    document = read_source(path)
+    document = read_source(path, ocr)
     normalized = normalize_document(document)
     text = normalized.text
     blocks = segment(normalized)
@@ -152,6 +157,7 @@ def prepare(path: Path, settings: Settings, catalog: Catalog) -> Prepared:
         sections=sections,
         chunks=make_chunks(text, sections, settings.chunk_tokens, catalog),
         index=index_numbers(text, [b for b in blocks if b.kind is BlockKind.TABLE]),
+        suspects=normalized.suspects,
     )
 
 
@@ -162,7 +168,9 @@ def settle_report(
     fields, merge_flags = merge_answers(catalog, prepared.chunks, answers, prepared.text)
     context = prepared.rule_context()
     findings = run_rules(catalog, context)
-    flags = validate(catalog, fields, merge_flags, answers, context, findings, model_used)
+    flags = validate(
+        catalog, fields, merge_flags, answers, context, findings, model_used, prepared.suspects
+    )
     return fields, flags
 
 
@@ -175,11 +183,12 @@ def extract_report(
     catalog: Catalog | None = None,
     pool: ThreadPoolExecutor | None = None,
     call_log: CallLog | None = None,
+    ocr: OcrEngine | None = None,
 ) -> ReportResult:
     """Run one report through every stage. Raises `IngestError` for unreadable input."""
     started = time.monotonic()
     catalog = catalog or load_catalog()
-    prepared = prepare(path, settings, catalog)
+    prepared = prepare(path, settings, catalog, ocr)
     text, chunks = prepared.text, prepared.chunks
 
     def ask(chunk_index: int) -> ChunkAnswer:
@@ -218,6 +227,7 @@ def extract_report(
         format=document.format,
         ocr=document.ocr,
         chars=len(text),
+        pages=document.pages,
     )
     return ReportResult(
         name=name,
@@ -281,12 +291,13 @@ def run_batch(
     if on_start:
         on_start(len(targets))
     catalog = load_catalog()
+    ocr = OcrEngine()  # its models load on the first scanned page
     try:
         with ThreadPoolExecutor(max_workers=settings.jobs) as pool:
             for path, name in targets:
                 try:
                     result = extract_report(
-                        path, name, settings, provider, prompt_version, catalog, pool, call_log
+                        path, name, settings, provider, prompt_version, catalog, pool, call_log, ocr
                     )
                     summary = summarize(result, write_report(out_dir, result))
                 except IngestError as exc:

@@ -31,6 +31,7 @@ from jixiao.core import (
     Flag,
     ReportField,
     Severity,
+    Suspect,
 )
 from jixiao.evidence import evidence_of, squash, unique_spans
 from jixiao.numbers import IndexedNumber, format_decimal
@@ -282,6 +283,44 @@ def settle_list(
 # --- the whole report --------------------------------------------------------------------
 
 
+SUSPECT_WORDS = {
+    "ocr_low_confidence": "OCR read this line with low confidence",
+    "ocr_repaired_digit": "OCR took a letter for a digit (O/0, l/1) here; it was repaired",
+    "ocr_suspicious_separator": "OCR read a separator here that looks wrong (1.234.567 / 80,25)",
+}
+
+
+def suspect_flags(fields: dict[str, ReportField], suspects: list[Suspect]) -> list[Flag]:
+    """Warn on every value whose evidence lies where OCR read unsurely."""
+    flags: list[Flag] = []
+
+    def hit(evidence: list) -> list[Suspect]:
+        spans = [
+            (e.start, e.end) if hasattr(e, "start") else (e["start"], e["end"]) for e in evidence
+        ]
+        return [x for x in suspects for a, b in spans if x.start < b and a < x.end]
+
+    for path, field in fields.items():
+        if isinstance(field.value, list):
+            for index, item in enumerate(field.value):
+                for suspect in hit(item.get("evidence") or [])[:1]:
+                    item.setdefault("flags", []).append(suspect.reason)
+                    flags.append(
+                        flag(
+                            f"{path}[{index}]",
+                            suspect.reason,
+                            Severity.WARNING,
+                            SUSPECT_WORDS.get(suspect.reason, suspect.reason),
+                        )
+                    )
+        elif field.value is not None:
+            for reason in dict.fromkeys(x.reason for x in hit(field.evidence)):
+                flags.append(
+                    flag(path, reason, Severity.WARNING, SUSPECT_WORDS.get(reason, reason))
+                )
+    return flags
+
+
 def chunk_failures(answers: list[ChunkAnswer]) -> list[Flag]:
     return [
         flag("", "chunk_failed", Severity.ERROR, f"chunk {a.chunk_index} failed: {a.error}")
@@ -298,6 +337,7 @@ def validate(
     ctx: RuleContext,
     findings: RuleFindings,
     model_used: bool,
+    suspects: list[Suspect] | None = None,
 ) -> list[Flag]:
     """Set every field's value, status, evidence and flags; return the report's flags."""
     flags = list(merge_flags)
@@ -321,6 +361,7 @@ def validate(
         flags.extend(list_flags)
     flags.extend(run_checks(catalog, fields, findings.execution_score))
     flags.extend(chunk_failures(answers))
+    flags.extend(suspect_flags(fields, suspects or []))
     for path, field in fields.items():
         codes = [f.code for f in flags if f.field == path or f.field.startswith(path + "[")]
         field.flags = list(dict.fromkeys(codes))
