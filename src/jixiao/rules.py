@@ -34,9 +34,11 @@ _TITLE_TAIL = re.compile(
 UNIT_KIND_WORDS = ("整体支出", "部门整体", "单位整体")
 PROJECT_KIND_WORDS = ("项目支出绩效", "项目绩效", "专项资金绩效", "项目自评")
 UNIT_KIND_HINTS = ("部门（单位）基本情况", "预算单位基本情况", "部门整体情况", "单位基本情况")
+# A name ends at white space, punctuation, or the next label when OCR ate the spaces.
+_NAME_END = r"(?=\s|$|[，,。；;（(]|填报|填表|联系|电话|单位|日期|签字|负责人)"
 FILING_PATTERNS = {
     "filing.preparer": re.compile(
-        r"(?:填表人|填报人|经办人)\s*[：:]\s*(?P<v>[\u4e00-\u9fff·]{2,5})"
+        r"(?:填表人|填报人|经办人)\s*[：:]\s*(?P<v>[\u4e00-\u9fff·]{2,5}?)" + _NAME_END
     ),
     "filing.date": re.compile(
         r"(?:填报日期|填表日期)\s*[：:]\s*"
@@ -44,7 +46,7 @@ FILING_PATTERNS = {
     ),
     "filing.phone": re.compile(r"(?:联系电话|电话)\s*[：:]\s*(?P<v>\d[\d\-]{5,14}\d)"),
     "filing.head": re.compile(
-        r"(?:单位负责人(?:签字)?|负责人签字)\s*[：:]\s*(?P<v>[\u4e00-\u9fff·]{2,5})"
+        r"(?:单位负责人(?:签字)?|负责人签字)\s*[：:]\s*(?P<v>[\u4e00-\u9fff·]{2,5}?)" + _NAME_END
     ),
     "score.grade": re.compile(
         r"(?:评价等级|自评等级|等级)\s*(?:为|[：:])\s*[“\"]?(?P<v>优秀|良好|合格|不合格|优|良|中|差)"

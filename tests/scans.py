@@ -1,0 +1,154 @@
+"""A messy-scan generator: a report's text -> degraded page images -> an image-only PDF.
+
+Renders the normalized text of a report onto A4 pages at 150 dpi with a CJK font from
+Debian (fonts-noto-cjk): paragraphs wrapped to the page, table rows laid out in columns.
+Then degrades each page as a scanner and a phone would: a rotation of a few degrees,
+blur, noise and JPEG artefacts. The pages are wrapped into a PDF with no text layer.
+Deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from jixiao.core import BlockKind
+from jixiao.ingest import read_source
+from jixiao.normalize import normalize_document
+from jixiao.segment import segment
+
+FONT_PATHS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+)
+DPI = 150
+PAGE = (1240, 1754)  # A4 at 150 dpi
+MARGIN = 90
+FONT_SIZE = 24
+LINE_GAP = 14
+PADDING = 10
+
+
+def _font() -> ImageFont.FreeTypeFont:
+    for path in FONT_PATHS:
+        if Path(path).exists():
+            return ImageFont.truetype(path, FONT_SIZE)
+    raise FileNotFoundError("no CJK font: install Debian's fonts-noto-cjk")
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    lines, current = [], ""
+    for character in text:
+        if font.getlength(current + character) > width:
+            lines.append(current)
+            current = character
+        else:
+            current += character
+    return [*lines, current] if current else lines or [""]
+
+
+def _column_widths(rows: list[list[str]], font, width: int) -> list[int]:
+    """Widths like a word processor's: by content, each at least a few characters."""
+    wanted = [0.0] * len(rows[0])
+    for row in rows:
+        for i, cell in enumerate(row):
+            wanted[i] = max(wanted[i], min(font.getlength(cell), width * 0.6))
+    minimum = font.getlength("一二三四")
+    wanted = [max(w, minimum) + 2 * PADDING for w in wanted]
+    scale = width / sum(wanted)
+    return [int(w * scale) for w in wanted]
+
+
+def layout(text: str, blocks, font):
+    """Page items in order: ("line", text) for prose and ("row", [cells]) for tables, each
+    cell as (x, width, wrapped lines). Rows with as many cells share column widths."""
+    width = PAGE[0] - 2 * MARGIN
+    items: list = []
+    for block in blocks:
+        if block.kind is not BlockKind.TABLE:
+            items += [
+                ("line", line) for line in _wrap(text[block.start : block.end].strip(), font, width)
+            ]
+            continue
+        rows = [[" ".join(c.text.split()) for c in row] for row in block.rows]
+        shapes = {
+            len(row): _column_widths([r for r in rows if len(r) == len(row)], font, width)
+            for row in rows
+        }
+        for row in rows:
+            cells, x = [], MARGIN
+            for cell, cell_width in zip(row, shapes[len(row)], strict=True):
+                cells.append((x, cell_width, _wrap(cell, font, cell_width - 2 * PADDING)))
+                x += cell_width
+            items.append(("row", cells))
+    return items
+
+
+def render_pages(report: Path) -> list[Image.Image]:
+    normalized = normalize_document(read_source(report))
+    font = _font()
+    line_height = FONT_SIZE + LINE_GAP
+    pages: list[Image.Image] = []
+    state = {"draw": None, "y": PAGE[1]}
+
+    def room(height: int) -> None:
+        if state["y"] + height > PAGE[1] - MARGIN:
+            page = Image.new("L", PAGE, 255)
+            pages.append(page)
+            state["draw"], state["y"] = ImageDraw.Draw(page), MARGIN
+
+    for item in layout(normalized.text, segment(normalized), font):
+        if item[0] == "line":
+            room(line_height)
+            state["draw"].text((MARGIN, state["y"]), item[1], font=font, fill=0)
+            state["y"] += line_height
+            continue
+        cells = item[1]
+        total = max(len(wrapped) or 1 for _, _, wrapped in cells)
+        first = 0
+        while first < total:  # a row taller than the page goes on over the next one
+            room(2 * PADDING + line_height)
+            fits = max(1, (PAGE[1] - MARGIN - state["y"] - 2 * PADDING) // line_height)
+            last = min(total, first + fits)
+            height = (last - first) * line_height + 2 * PADDING
+            top = state["y"]
+            for x, cell_width, wrapped in cells:
+                state["draw"].rectangle((x, top, x + cell_width, top + height), outline=0, width=2)
+                for number, piece in enumerate(wrapped[first:last]):
+                    state["draw"].text(
+                        (x + PADDING, top + PADDING + number * line_height),
+                        piece,
+                        font=font,
+                        fill=0,
+                    )
+            state["y"] = top + height
+            first = last
+    return pages
+
+
+def degrade(page: Image.Image, rng: random.Random, rotate: float | None = None) -> Image.Image:
+    angle = rotate if rotate is not None else rng.uniform(-2.5, 2.5)
+    messy = page.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
+    messy = messy.filter(ImageFilter.GaussianBlur(radius=0.8))
+    noise = Image.effect_noise(messy.size, 18)
+    messy = Image.blend(messy, noise, 0.08)
+    buffer = io.BytesIO()
+    messy.convert("RGB").save(buffer, format="JPEG", quality=55)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+
+
+def scanned_pdf(report: Path, target: Path, seed: int = 7, turn_page: int | None = None) -> int:
+    """Write an image-only PDF of `report` as a messy scan; returns the page count.
+
+    `turn_page` (0-based) is scanned upside down, to exercise orientation fixing.
+    """
+    rng = random.Random(seed)
+    pages = [degrade(page, rng) for page in render_pages(report)]
+    if turn_page is not None and turn_page < len(pages):
+        pages[turn_page] = pages[turn_page].rotate(180)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pages[0].save(target, format="PDF", save_all=True, append_images=pages[1:], resolution=DPI)
+    return len(pages)

@@ -1,0 +1,199 @@
+"""OCR-aware figures, reading order, and scanned inputs end to end (offline OCR)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from conftest import EXAMPLES
+from jixiao.catalog import load_catalog
+from jixiao.core import FieldStatus
+from jixiao.golden import Outcome, compare, load_expected
+from jixiao.ingest import IngestError, read_source
+from jixiao.normalize import repair_ocr_figures
+from jixiao.ocr import OcrLine, reading_order
+from jixiao.output import field_json
+from jixiao.pipeline import prepare, settle_report
+from jixiao.settings import Settings
+from scans import FONT_PATHS, scanned_pdf
+
+CHROMIUM = "/usr/bin/chromium"
+GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+
+
+@pytest.mark.parametrize(
+    ("read", "fixed", "reason"),
+    [
+        ("收入8O.25万元", "收入80.25万元", "ocr_repaired_digit"),
+        ("执行率1OO%", "执行率100%", "ocr_repaired_digit"),
+        ("共l2次，2l人", "共12次，21人", "ocr_repaired_digit"),
+        ("O.5万元", "0.5万元", "ocr_repaired_digit"),
+        ("合计1.234.567元", "合计1,234,567元", "ocr_suspicious_separator"),
+        ("合计1.234.567,89元", "合计1,234,567.89元", "ocr_suspicious_separator"),
+        ("支出80,25万元", "支出80.25万元", "ocr_suspicious_separator"),
+    ],
+)
+def test_ocr_figure_misreadings_are_repaired_and_reported(
+    read: str, fixed: str, reason: str
+) -> None:
+    text, repairs = repair_ocr_figures(read)
+    assert text == fixed
+    assert repairs and all(r == reason for _, r in repairs)
+
+
+@pytest.mark.parametrize(
+    "clean", ["OECD 2024年报告", "1,234.56万元", "80.25万元", "第1.2节", "IT系统"]
+)
+def test_clean_text_is_left_alone(clean: str) -> None:
+    assert repair_ocr_figures(clean) == (clean, [])
+
+
+def _line(text: str, left: float, top: float, width: float, height: float = 30) -> OcrLine:
+    return OcrLine(
+        text=text, score=0.99, left=left, top=top, right=left + width, bottom=top + height
+    )
+
+
+def test_reading_order_keeps_rows_and_columns() -> None:
+    lines = [
+        _line("80.25", 700, 102, 80),
+        _line("年度资金总额", 100, 100, 160),
+        _line("69.89", 500, 101, 80),
+        _line("一、基本情况", 100, 40, 200),
+        _line("本单位在职人员4人。", 100, 160, 400),
+    ]
+    assert (
+        reading_order(lines)
+        == "一、基本情况\n| 年度资金总额 | 69.89 | 80.25 |\n本单位在职人员4人。"
+    )
+
+
+def test_reading_order_on_a_skewed_page_does_not_merge_lines() -> None:
+    # On a scan turned 2°, a long line's box grows tall and reaches the next line.
+    long_line = _line(
+        "采购等严格按照政府采购云程序报批，保证了办公室相关工作的正常进行。", 140, 356, 1044, 73
+    )
+    heading = _line("三、绩效运行监控情况", 137, 407, 331, 52)
+    assert reading_order([heading, long_line]).splitlines() == [long_line.text, heading.text]
+
+
+def _rules(path: Path):
+    catalog = load_catalog()
+    prepared = prepare(path, Settings(), catalog)
+    fields, _ = settle_report(catalog, prepared, [], model_used=False)
+    return prepared, fields
+
+
+def _outcomes(fields) -> dict[str, Outcome]:
+    """Each field's outcome against the golden truth of report 001."""
+    truth = load_expected(GOLDEN / "shifeng-arts-2023")
+    flat = {path: field_json(field) for path, field in fields.items()}
+    return {r.path: r.outcome for r in compare(truth, flat, {})}
+
+
+@pytest.fixture(scope="module")
+def scanned_001(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("scan") / "001.pdf"
+    scanned_pdf(EXAMPLES / "001_ff46524d0f176dc8.txt", target, seed=11, turn_page=1)
+    return target
+
+
+def test_a_scanned_pdf_keeps_the_text_versions_correct_fields(scanned_001: Path) -> None:
+    prepared, scan = _rules(scanned_001)
+    assert prepared.document.ocr and prepared.document.format == "pdf"
+    assert [p.rotation for p in prepared.document.pages] == [0, 180]  # the turned page
+    assert all(p.confidence > 0.9 for p in prepared.document.pages)
+    _, text = _rules(EXAMPLES / "001_ff46524d0f176dc8.txt")
+    right = (Outcome.OK_MATCH, Outcome.FLAGGED_MATCH)
+    text_right = {p for p, o in _outcomes(text).items() if o in right}
+    scan_outcomes = _outcomes(scan)
+    scan_right = {p for p, o in scan_outcomes.items() if o in right}
+    lost = text_right - scan_right
+    assert len(lost) <= 0.05 * len(text_right), sorted(lost)
+    # No OCR misreading turns into an ok field with a wrong value.
+    wrong_ok = [
+        p
+        for p, o in scan_outcomes.items()
+        if o in (Outcome.MISMATCH, Outcome.EXTRA) and scan[p].status is FieldStatus.OK
+    ]
+    assert wrong_ok == []
+
+
+def test_images_are_read_by_ocr(tmp_path: Path) -> None:
+    font = ImageFont.truetype(next(p for p in FONT_PATHS if Path(p).exists()), 30)
+    image = Image.new("RGB", (1000, 200), "white")
+    ImageDraw.Draw(image).text(
+        (30, 60), "2024年度单位一般公共预算财政拨款收入80.25万元。", font=font, fill="black"
+    )
+    path = tmp_path / "photo.jpg"
+    image.save(path, quality=70)
+    document = read_source(path)
+    assert document.ocr and document.format == "image"
+    assert "80.25万元" in document.text
+
+
+def _text_pdf(tmp_path: Path, body: str) -> Path:
+    """A PDF with a real text layer, printed by Debian's chromium."""
+    html = tmp_path / "report.html"
+    html.write_text(
+        f"<html><meta charset='utf-8'><body><pre>{body}</pre></body></html>", encoding="utf-8"
+    )
+    pdf = tmp_path / "report.pdf"
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            html.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return pdf
+
+
+def test_text_pdfs_use_their_text_layer(tmp_path: Path) -> None:
+    pdf = _text_pdf(
+        tmp_path,
+        "2024年度某某局部门整体支出绩效自评报告\n一、基本情况\n本单位编制人数25人，实有人数23人。\n基本支出1,000.00万元，项目支出234.56万元。",
+    )
+    prepared, fields = _rules(pdf)
+    assert not prepared.document.ocr
+    assert fields["staffing.authorized"].value == 25
+    assert fields["funds.project"].value == Decimal("234.56")
+
+
+def test_password_protected_and_broken_pdfs_are_named(tmp_path: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    plain = _text_pdf(tmp_path, "2024年度报告")
+    writer = PdfWriter()
+    for page in PdfReader(str(plain)).pages:
+        writer.add_page(page)
+    writer.encrypt("secret")
+    locked = tmp_path / "locked.pdf"
+    with locked.open("wb") as stream:
+        writer.write(stream)
+    with pytest.raises(IngestError, match="password-protected"):
+        read_source(locked)
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(plain.read_bytes()[:200])
+    with pytest.raises(IngestError, match=r"broken\.pdf"):
+        read_source(broken)
+
+
+def test_old_word_files_name_the_missing_converter(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "report.doc"
+    path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(IngestError, match="LibreOffice"):
+        read_source(path)
