@@ -197,3 +197,52 @@ def test_old_word_files_name_the_missing_converter(tmp_path: Path, monkeypatch) 
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(IngestError, match="LibreOffice"):
         read_source(path)
+
+
+def test_a_mixed_folder_reads_what_it_can_and_names_the_rest(tmp_path: Path, monkeypatch) -> None:
+    import json
+
+    import docx
+    from pypdf import PdfReader, PdfWriter
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    for name in ("JIXIAO_BASE_URL", "JIXIAO_MODEL", "OPENAI_BASE_URL", "OPENAI_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes((EXAMPLES / "002_84a1d662e5590cf1.txt").read_bytes())
+    document = docx.Document()
+    document.add_paragraph("2024年度某某局部门整体支出绩效自评报告")
+    document.add_paragraph("本单位编制人数25人，实有人数23人。")
+    document.save(str(folder / "b.docx"))
+    pdf = _text_pdf(tmp_path, "2024年度某某局部门整体支出绩效自评报告\n基本支出1,000.00万元。")
+    (folder / "c.pdf").write_bytes(pdf.read_bytes())
+    font = ImageFont.truetype(next(p for p in FONT_PATHS if Path(p).exists()), 30)
+    scan = Image.new("RGB", (1000, 200), "white")
+    ImageDraw.Draw(scan).text(
+        (30, 60), "2024年度某某局整体支出绩效自评报告 在职人员4人。", font=font, fill="black"
+    )
+    scan.save(folder / "d.png")
+    (folder / "e.txt").write_bytes(b"")
+    (folder / "f.docx").write_bytes(b"PK\x03\x04 not a document")
+    writer = PdfWriter()
+    for page in PdfReader(str(pdf)).pages:
+        writer.add_page(page)
+    writer.encrypt("secret")
+    with (folder / "g.pdf").open("wb") as stream:
+        writer.write(stream)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["extract", str(folder), "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    summary = json.loads((out / "jixiao-run.json").read_text(encoding="utf-8"))
+    status = {r["name"]: (r["status"], r["reason"]) for r in summary["reports"]}
+    assert {n for n, (s, _) in status.items() if s == "done"} == {"a", "b", "c", "d"}
+    assert status["e"] == ("failed", "the file is empty")
+    assert "docx" in status["f"][1]
+    assert status["g"] == ("failed", "the PDF is password-protected")
+    scanned = json.loads((out / "d.json").read_text(encoding="utf-8"))
+    assert scanned["source"]["ocr"] is True
+    assert scanned["source"]["pages"][0]["confidence"] > 0.9
+    assert scanned["report"]["staffing"]["actual"]["value"] == 4

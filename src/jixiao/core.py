@@ -86,7 +86,8 @@ class SourceDocument(BaseModel):
     text: str | None = None
     blocks: list[SourceParagraph | SourceTable] = Field(default_factory=list)
     pages: list[PageInfo] = Field(default_factory=list)
-    low_confidence: list[str] = Field(default_factory=list)  # OCR lines read unsurely
+    # OCR lines whose reading is doubtful: (text, reason), e.g. low confidence
+    suspect_lines: list[tuple[str, str]] = Field(default_factory=list)
 
 
 # --- normalize / segment / chunk -----------------------------------------------------

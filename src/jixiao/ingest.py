@@ -152,9 +152,11 @@ def _read_table(table) -> SourceTable:
     return SourceTable(rows=rows)
 
 
-def _scan(ocr: OcrEngine, number: int, image, unsure: list[str]) -> tuple[str, PageInfo]:
+def _scan(
+    ocr: OcrEngine, number: int, image, unsure: list[tuple[str, str]]
+) -> tuple[str, PageInfo]:
     page: OcrPage = ocr.page(image)
-    unsure.extend(page.low_confidence)
+    unsure.extend(page.suspects)
     info = PageInfo(page=number, ocr=True, confidence=page.confidence, rotation=page.rotation)
     return page.text, info
 
@@ -193,7 +195,7 @@ def read_pdf(path: Path, sha: str, ocr: OcrEngine) -> SourceDocument:
         ocr=any(p.ocr for p in pages),
         text="\n".join(texts),
         pages=pages,
-        low_confidence=unsure,
+        suspect_lines=unsure,
     )
 
 
@@ -205,7 +207,7 @@ def read_image(path: Path, sha: str, ocr: OcrEngine) -> SourceDocument:
             frames = [frame.convert("RGB") for frame in ImageSequence.Iterator(picture)]
     except (UnidentifiedImageError, OSError) as exc:
         raise IngestError(path, f"not a readable image ({exc})") from exc
-    unsure: list[str] = []
+    unsure: list[tuple[str, str]] = []
     scanned = [_scan(ocr, number, frame, unsure) for number, frame in enumerate(frames, 1)]
     if not any(text.strip() for text, _ in scanned):
         raise IngestError(path, "no text could be read, even by OCR")
@@ -216,7 +218,7 @@ def read_image(path: Path, sha: str, ocr: OcrEngine) -> SourceDocument:
         ocr=True,
         text="\n".join(text for text, _ in scanned),
         pages=[info for _, info in scanned],
-        low_confidence=unsure,
+        suspect_lines=unsure,
     )
 
 

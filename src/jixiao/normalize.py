@@ -70,7 +70,7 @@ def normalize_document(document: SourceDocument) -> NormalizedText:
         Suspect(start=found.start, end=found.end, reason=reason)
         for snippet, reason in [
             *repairs,
-            *((line, "ocr_low_confidence") for line in document.low_confidence),
+            *document.suspect_lines,
         ]
         if (found := locate(text, snippet)) is not None
     ]

@@ -22,6 +22,9 @@ ORIENTATION_PROBE_SIDE = 1000  # pixels: orientation is judged on a smaller copy
 COLUMN_GAP_IN_CHARS = 0.8  # a gap wider than this many character heights splits cells
 CELL_GAP_IN_CHARS = 0.8  # inside one detected box too
 DET_UNCLIP_RATIO = 1.4
+PAGE_FOOT = 0.85  # a table reaching below this share of the page height may run on
+INK_LEVEL = 140  # grey level below which a pixel is ink
+RULE_MIN_HEIGHT = 25  # pixels: a vertical table rule spans at least this much of a row
 MAX_SKEW_DEGREES = 5.0
 SKEW_STEP_DEGREES = 0.25
 MIN_SKEW_DEGREES = 0.25
@@ -47,7 +50,7 @@ class OcrPage(BaseModel):
     text: str
     confidence: float
     rotation: int = 0
-    low_confidence: list[str] = Field(default_factory=list)
+    suspects: list[tuple[str, str]] = Field(default_factory=list)  # (line text, reason)
     lines: int = 0
 
 
@@ -139,11 +142,18 @@ class OcrEngine:
         confidence = sum(line.score * w for line, w in zip(lines, weights, strict=True)) / max(
             1, sum(weights)
         )
+        tables = ruled_tables(image)
+        suspects = [
+            (line.text, "ocr_low_confidence") for line in lines if line.score < LOW_CONFIDENCE
+        ]
+        suspects += [
+            (line.text, "ocr_page_break") for line in cut_by_page_end(lines, tables, image.size[1])
+        ]
         return OcrPage(
-            text=reading_order(lines),
+            text=reading_order(lines, tables),
             confidence=round(confidence, 4),
             rotation=rotation,
-            low_confidence=[line.text for line in lines if line.score < LOW_CONFIDENCE],
+            suspects=suspects,
             lines=len(lines),
         )
 
@@ -210,11 +220,132 @@ def same_row(line: OcrLine, row: list[OcrLine]) -> bool:
     return True
 
 
-def reading_order(lines: list[OcrLine]) -> str:
-    """Lines top to bottom; pieces on one visual row left to right, as table cells when
-    they stand apart like columns."""
+class RuledTable(BaseModel):
+    """A table drawn with rules: its row bands and, per band, its column edges."""
+
+    top: float
+    bottom: float
+    left: float
+    right: float
+    bands: list[tuple[float, float, list[float]]]  # (top, bottom, x edges left to right)
+
+    def cell_of(self, line: OcrLine) -> tuple[int, int] | None:
+        x, y = (line.left + line.right) / 2, (line.top + line.bottom) / 2
+        for row, (top, bottom, edges) in enumerate(self.bands):
+            if top <= y < bottom:
+                for column, (left, right) in enumerate(itertools.pairwise(edges)):
+                    if left <= x < right:
+                        return row, column
+        return None
+
+
+def _runs(flags, minimum: int) -> list[tuple[int, int]]:
+    """(start, end) of the runs of True at least `minimum` long."""
+    runs, start = [], None
+    for index, flag in enumerate([*flags.tolist(), False]):
+        if flag and start is None:
+            start = index
+        elif not flag and start is not None:
+            if index - start >= minimum:
+                runs.append((start, index))
+            start = None
+    return runs
+
+
+def ruled_tables(image) -> list[RuledTable]:
+    """Tables drawn with horizontal and vertical rules on an upright page."""
+    import cv2
+    import numpy
+
+    gray = numpy.asarray(image.convert("L"))
+    width = gray.shape[1]
+    ink = ((gray < INK_LEVEL) * 255).astype(numpy.uint8)
+    wide = cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(40, width // 25), 1))
+    )
+    tall = cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, RULE_MIN_HEIGHT))
+    )
+    grid = cv2.dilate(wide | tall, numpy.ones((5, 5), numpy.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(grid)
+    tables = []
+    for index in range(1, count):
+        x, y, w, h = stats[index][:4]
+        if w < width * 0.3 or h < RULE_MIN_HEIGHT * 2:
+            continue
+        rows = [
+            y + (a + b) / 2
+            for a, b in _runs((wide[y : y + h, x : x + w] > 0).sum(axis=1) > w * 0.5, 1)
+        ]
+        bands = []
+        for top, bottom in itertools.pairwise(rows):
+            if bottom - top < RULE_MIN_HEIGHT:
+                continue
+            middle = tall[int(top) + 3 : int(bottom) - 3, x : x + w] > 0
+            edges = [
+                x + (a + b) / 2 for a, b in _runs(middle.sum(axis=0) > middle.shape[0] * 0.8, 1)
+            ]
+            if len(edges) >= 2:
+                bands.append((top, bottom, edges))
+        if bands:
+            tables.append(
+                RuledTable(
+                    top=float(y),
+                    bottom=float(y + h),
+                    left=float(x),
+                    right=float(x + w),
+                    bands=bands,
+                )
+            )
+    return tables
+
+
+def cut_by_page_end(lines: list[OcrLine], tables: list[RuledTable], height: int) -> list[OcrLine]:
+    """Lines in the last row of a table that runs to the foot of the page: the row may go
+    on over the page break, so what is read here may be only part of a cell."""
+    cut = []
+    for table in tables:
+        if table.bottom < height * PAGE_FOOT:
+            continue
+        last = len(table.bands) - 1
+        cut += [line for line in lines if (table.cell_of(line) or (None,))[0] == last]
+    return cut
+
+
+def _render_table(table: RuledTable, lines: list[OcrLine]) -> list[tuple[float, str]]:
+    cells: dict[tuple[int, int], list[OcrLine]] = {}
+    for line in lines:
+        where = table.cell_of(line)
+        if where is not None:
+            cells.setdefault(where, []).append(line)
+    rendered = []
+    for row, (top, _, edges) in enumerate(table.bands):
+        texts = []
+        for column in range(len(edges) - 1):
+            pieces = sorted(cells.get((row, column), []), key=lambda p: (p.top, p.left))
+            texts.append("".join(piece.text for piece in pieces).strip())
+        if any(texts):
+            rendered.append((top, "| " + " | ".join(texts) + " |"))
+    return rendered
+
+
+def reading_order(lines: list[OcrLine], tables: list[RuledTable] | None = None) -> str:
+    """Prose lines top to bottom; each ruled table as `| a | b |` rows, one per band, its
+    cells' lines joined; other pieces on one visual row left to right, as cells when they
+    stand apart like columns."""
+    items: list[tuple[float, str]] = []
+    free = list(lines)
+    for table in tables or []:
+        inside = [line for line in free if table.cell_of(line) is not None]
+        free = [line for line in free if table.cell_of(line) is None]
+        items += _render_table(table, inside)
+    items += _free_rows(free)
+    return "\n".join(text for _, text in sorted(items, key=lambda item: item[0]))
+
+
+def _free_rows(lines: list[OcrLine]) -> list[tuple[float, str]]:
     if not lines:
-        return ""
+        return []
     char_height = statistics.median(line.height for line in lines)
     rows: list[list[OcrLine]] = []
     for line in sorted(lines, key=lambda item: (item.top + item.bottom) / 2):
@@ -222,12 +353,13 @@ def reading_order(lines: list[OcrLine]) -> str:
             rows[-1].append(line)
         else:
             rows.append([line])
-    rendered = []
+    rendered: list[tuple[float, str]] = []
     for row in rows:
         row.sort(key=lambda item: item.left)
         gaps = [b.left - a.right for a, b in itertools.pairwise(row)]
         if len(row) > 1 and max(gaps) > char_height * COLUMN_GAP_IN_CHARS:
-            rendered.append("| " + " | ".join(item.text.strip() for item in row) + " |")
+            text = "| " + " | ".join(item.text.strip() for item in row) + " |"
         else:
-            rendered.append("".join(item.text for item in row))
-    return "\n".join(rendered)
+            text = "".join(item.text for item in row)
+        rendered.append((min(item.top for item in row), text))
+    return rendered

@@ -285,6 +285,7 @@ def settle_list(
 
 SUSPECT_WORDS = {
     "ocr_low_confidence": "OCR read this line with low confidence",
+    "ocr_page_break": "a table row runs on over a page break here; the text may be cut",
     "ocr_repaired_digit": "OCR took a letter for a digit (O/0, l/1) here; it was repaired",
     "ocr_suspicious_separator": "OCR read a separator here that looks wrong (1.234.567 / 80,25)",
 }
