@@ -2,16 +2,18 @@
 
 Usage: python scripts/make_golden_variants.py   (writes golden/<case>/report.*)
 
-Real users send the same report as Word files with real tables, as GB18030 text and as
-text whose tables were flattened with `|` separators. This script makes those from the
+Real users send the same report as Word files with real tables, as GB18030 text, as
+text whose tables were flattened with `|` separators, and as scans. This script makes those from the
 seeds: docx from the seed's paragraphs and tables (rows with fewer cells get their first
 cell merged across, as Word forms do), GB18030 by re-encoding, `|` tables by rewriting
-each flattened table a row per line. Run it once per new case; the outputs are
+each flattened table a row per line, scans with tests/scans.py (skew, blur, noise, JPEG,
+a page upside down) wrapped into an image-only PDF. Run it once per new case; the outputs are
 committed, with recordings made by `jixiao record` against them.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import docx
@@ -22,6 +24,9 @@ from jixiao.normalize import normalize_document
 from jixiao.segment import segment
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from scans import scanned_pdf  # noqa: E402  (the test suite's messy-scan generator)
+
 EXAMPLES = ROOT / "examples"
 GOLDEN = ROOT / "golden"
 
@@ -36,6 +41,8 @@ VARIANTS = {
     "shifeng-arts-2023-docx": ("shifeng-arts-2023", "docx"),
     "lusong-propaganda-2024-gb18030": ("lusong-propaganda-2024", "gb18030"),
     "lusong-arts-2024-piped": ("lusong-arts-2024", "piped"),
+    "shifeng-arts-2023-scan": ("shifeng-arts-2023", "scan"),
+    "lingling-arts-2024-scan": ("lingling-arts-2024", "scan"),
 }
 
 
@@ -93,6 +100,8 @@ def main() -> None:
         elif kind == "gb18030":
             raw = seed.read_text(encoding="utf-8").replace("\xa0", " ")
             (folder / "report.txt").write_bytes(raw.encode("gb18030"))
+        elif kind == "scan":  # a messy image-only PDF, its second page upside down
+            scanned_pdf(seed, folder / "report.pdf", seed=len(case), turn_page=1)
         else:
             write_piped(seed, folder / "report.txt")
         print(f"{case}: {kind} of {seed_case}")

@@ -19,8 +19,10 @@ from pydantic import BaseModel, Field
 
 LOW_CONFIDENCE = 0.85  # a line below this is flagged wherever a figure of it is used
 ORIENTATION_PROBE_SIDE = 1000  # pixels: orientation is judged on a smaller copy
-COLUMN_GAP_IN_CHARS = 0.8  # a gap wider than this many character heights splits cells
-CELL_GAP_IN_CHARS = 0.8  # inside one detected box too
+# Outside ruled tables, a gap wider than this many character heights splits cells (inside
+# one detected box too); inside them, the drawn rules do.
+COLUMN_GAP_IN_CHARS = 2.0
+CELL_GAP_IN_CHARS = 2.0
 DET_UNCLIP_RATIO = 1.4
 PAGE_FOOT = 0.85  # a table reaching below this share of the page height may run on
 INK_LEVEL = 140  # grey level below which a pixel is ink
@@ -40,6 +42,7 @@ class OcrLine(BaseModel):
     top: float
     right: float
     bottom: float
+    words: list[tuple[str, float, float]] = Field(default_factory=list)  # text, left, right
 
     @property
     def height(self) -> float:
@@ -89,7 +92,10 @@ class OcrEngine:
         if result is None or result.boxes is None:
             return []
         found = []
-        for box, text, score in zip(result.boxes, result.txts, result.scores, strict=False):
+        words = result.word_results or [()] * len(result.boxes)
+        for box, text, score, line_words in zip(
+            result.boxes, result.txts, result.scores, words, strict=False
+        ):
             xs, ys = [float(p[0]) for p in box], [float(p[1]) for p in box]
             found.append(
                 OcrLine(
@@ -99,19 +105,15 @@ class OcrEngine:
                     top=min(ys),
                     right=max(xs),
                     bottom=max(ys),
+                    words=[
+                        (w, min(p[0] for p in b), max(p[0] for p in b)) for w, _, b in line_words
+                    ],
                 )
             )
-        words = result.word_results or [()] * len(found)
         if not found:
             return found
         char_height = statistics.median(line.height for line in found)
-        return [
-            piece
-            for line, line_words in zip(found, words, strict=False)
-            for piece in (
-                split_at_gaps(line, list(line_words), char_height) if line_words else [line]
-            )
-        ]
+        return [piece for line in found for piece in split_at_gaps(line, char_height)]
 
     def orientation(self, image, sideways: bool) -> int:
         """The rotation (degrees, counter-clockwise) that makes the page upright, judged
@@ -158,25 +160,37 @@ class OcrEngine:
         )
 
 
-def split_at_gaps(line: OcrLine, words: list, char_height: float) -> list[OcrLine]:
-    """Cut an OCR box where its characters stand far apart: neighbouring table cells
-    that the detector read as one line."""
-    pieces: list[OcrLine] = []
-    current: list[tuple[str, float, float]] = []
-    for text, _, box in words:
-        left, right = min(p[0] for p in box), max(p[0] for p in box)
-        if current and left - current[-1][2] > CELL_GAP_IN_CHARS * char_height:
-            pieces.append(_piece(line, current))
-            current = []
-        current.append((text, left, right))
-    if current:
-        pieces.append(_piece(line, current))
-    return pieces if len(pieces) > 1 else [line]
+def split_at_gaps(line: OcrLine, char_height: float) -> list[OcrLine]:
+    """Cut an OCR box where its characters stand far apart (columns read as one line)."""
+    groups: list[list[tuple[str, float, float]]] = []
+    for word in line.words:
+        if groups and word[1] - groups[-1][-1][2] > CELL_GAP_IN_CHARS * char_height:
+            groups.append([])
+        if not groups:
+            groups.append([])
+        groups[-1].append(word)
+    return [_piece(line, group) for group in groups] if len(groups) > 1 else [line]
+
+
+def split_at_edges(line: OcrLine, edges: list[float]) -> list[OcrLine]:
+    """Cut an OCR box at a ruled table's column edges (neighbouring cells read as one)."""
+    if not line.words:
+        return [line]
+    columns: dict[int, list[tuple[str, float, float]]] = {}
+    for word in line.words:
+        middle = (word[1] + word[2]) / 2
+        column = sum(1 for edge in edges if edge <= middle)
+        columns.setdefault(column, []).append(word)
+    if len(columns) < 2:
+        return [line]
+    return [_piece(line, columns[column]) for column in sorted(columns)]
 
 
 def _piece(line: OcrLine, words: list[tuple[str, float, float]]) -> OcrLine:
     text = "".join(w[0] for w in words)
-    return line.model_copy(update={"text": text, "left": words[0][1], "right": words[-1][2]})
+    return line.model_copy(
+        update={"text": text, "left": words[0][1], "right": words[-1][2], "words": words}
+    )
 
 
 def skew_angle(image) -> float:
@@ -228,6 +242,14 @@ class RuledTable(BaseModel):
     left: float
     right: float
     bands: list[tuple[float, float, list[float]]]  # (top, bottom, x edges left to right)
+
+    def split(self, line: OcrLine) -> list[OcrLine]:
+        """A line inside one of this table's rows, cut at that row's column edges."""
+        y = (line.top + line.bottom) / 2
+        for top, bottom, edges in self.bands:
+            if top <= y < bottom:
+                return split_at_edges(line, edges[1:-1])
+        return [line]
 
     def cell_of(self, line: OcrLine) -> tuple[int, int] | None:
         x, y = (line.left + line.right) / 2, (line.top + line.bottom) / 2
@@ -336,8 +358,9 @@ def reading_order(lines: list[OcrLine], tables: list[RuledTable] | None = None) 
     items: list[tuple[float, str]] = []
     free = list(lines)
     for table in tables or []:
-        inside = [line for line in free if table.cell_of(line) is not None]
-        free = [line for line in free if table.cell_of(line) is None]
+        cut = [piece for line in free for piece in table.split(line)]
+        inside = [line for line in cut if table.cell_of(line) is not None]
+        free = [line for line in cut if table.cell_of(line) is None]
         items += _render_table(table, inside)
     items += _free_rows(free)
     return "\n".join(text for _, text in sorted(items, key=lambda item: item[0]))
