@@ -24,7 +24,7 @@ from recorded_server import recorded_server
 RECORDED = RECORDINGS / "examples"
 MODEL = "qwen2.5-coder-1.5b-instruct"
 REPORT = "001_ff46524d0f176dc8"
-SECRET = "sk-jixiaotest0123456789abcdefSECRET"
+SECRET = "jixiao-test-secret-0123456789abcdef"
 
 
 def _chunks(settings: Settings):

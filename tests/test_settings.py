@@ -29,10 +29,10 @@ def test_auto_provider() -> None:
 
 
 def test_api_key_never_prints() -> None:
-    settings = load_settings({}, {"JIXIAO_API_KEY": "sk-secret-value-123"})
-    assert "sk-secret-value-123" not in repr(settings)
-    assert "sk-secret-value-123" not in settings.model_dump_json()
-    assert settings.api_key_value() == "sk-secret-value-123"
+    settings = load_settings({}, {"JIXIAO_API_KEY": "test-secret-value-123"})
+    assert "test-secret-value-123" not in repr(settings)
+    assert "test-secret-value-123" not in settings.model_dump_json()
+    assert settings.api_key_value() == "test-secret-value-123"
 
 
 def test_bad_config_files_are_named(tmp_path: Path) -> None:
