@@ -19,3 +19,24 @@ def examples_dir() -> Path:
 @pytest.fixture
 def example_paths() -> list[Path]:
     return sorted(EXAMPLES.glob("*.txt"))
+
+
+def replay_examples(out: Path):
+    """`jixiao extract examples/ --out OUT` replayed from the examples' recordings."""
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    return CliRunner().invoke(
+        app,
+        [
+            "extract",
+            str(EXAMPLES),
+            "--out",
+            str(out),
+            "--provider",
+            "replay",
+            "--replay",
+            str(RECORDINGS / "examples"),
+        ],
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, RECORDINGS
+from conftest import EXAMPLES, RECORDINGS, replay_examples
 from jixiao.cli import app
 from jixiao.output import flatten_report, load_report
 from jixiao.pipeline import RUN_SUMMARY_NAME
@@ -40,19 +40,7 @@ def no_model_env(monkeypatch) -> None:
 
 
 def _replay(out: Path) -> dict[str, dict]:
-    result = runner.invoke(
-        app,
-        [
-            "extract",
-            str(EXAMPLES),
-            "--out",
-            str(out),
-            "--provider",
-            "replay",
-            "--replay",
-            str(RECORDED),
-        ],
-    )
+    result = replay_examples(out)
     assert result.exit_code == 0, result.output
     return _reports(out)
 

@@ -20,7 +20,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, RECORDINGS, ROOT
+from conftest import ROOT, replay_examples
 from jixiao.cli import app as cli
 from jixiao.export import export
 from jixiao.output import load_report
@@ -42,19 +42,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="module")
 def out_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("review") / "out"
-    result = CliRunner().invoke(
-        cli,
-        [
-            "extract",
-            str(EXAMPLES),
-            "--out",
-            str(out),
-            "--provider",
-            "replay",
-            "--replay",
-            str(RECORDINGS / "examples"),
-        ],
-    )
+    result = replay_examples(out)
     assert result.exit_code == 0, result.output
     return out
 

@@ -219,6 +219,15 @@ def record(
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
 
+COUNT_COLUMNS = ("truth", "ok", "flagged", "mismatch", "missing", "extra")
+
+
+def _count_cells(counts: dict[str, int]) -> list[str]:
+    matched = counts["ok"] + counts["flagged"]
+    accuracy = f"{matched / counts['truth']:.0%}" if counts["truth"] else "-"
+    return [*(str(counts[key]) for key in COUNT_COLUMNS), accuracy]
+
+
 @app.command()
 def regress(
     root: Annotated[Path, typer.Argument(help="The golden corpus folder.")] = Path("golden"),
@@ -237,7 +246,7 @@ def regress(
     """
     import json as json_module
 
-    from jixiao.golden import Outcome, junit_xml, summary_json
+    from jixiao.golden import junit_xml, summary_json
     from jixiao.golden import regress as run_regress
 
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
@@ -262,53 +271,20 @@ def regress(
         table.add_column(
             column, justify="left" if column in ("case", "changes vs baseline") else "right"
         )
-    totals = dict.fromkeys(("truth", "ok", "flagged", "mismatch", "missing", "extra"), 0)
+    totals = dict.fromkeys(COUNT_COLUMNS, 0)
     for case in result.cases:
         if case.error:
-            table.add_row(case.case, "", "", "", "", "", "", "", f"[red]ERROR {case.error}[/]")
+            table.add_row(case.case, *[""] * 7, f"[red]ERROR {case.error}[/]")
             continue
-        counts = {
-            "truth": case.in_truth,
-            "ok": case.count(Outcome.OK_MATCH),
-            "flagged": sum(
-                1
-                for f in case.fields
-                if f.outcome is Outcome.FLAGGED_MATCH and f.expected is not None
-            ),
-            "mismatch": case.count(Outcome.MISMATCH),
-            "missing": case.count(Outcome.MISSING),
-            "extra": case.count(Outcome.EXTRA),
-        }
+        counts = case.counts()
         for key, value in counts.items():
             totals[key] += value
         changes = [f"[red]worse {f.path} ({f.baseline}→{f.outcome})[/]" for f in case.regressions]
         changes += [
             f"[green]better {f.path} ({f.baseline}→{f.outcome})[/]" for f in case.improvements
         ]
-        matched = counts["ok"] + counts["flagged"]
-        table.add_row(
-            case.case,
-            str(counts["truth"]),
-            str(counts["ok"]),
-            str(counts["flagged"]),
-            str(counts["mismatch"]),
-            str(counts["missing"]),
-            str(counts["extra"]),
-            f"{matched / counts['truth']:.0%}" if counts["truth"] else "-",
-            "\n".join(changes) or "same",
-        )
-    matched = totals["ok"] + totals["flagged"]
-    table.add_row(
-        "[bold]total",
-        str(totals["truth"]),
-        str(totals["ok"]),
-        str(totals["flagged"]),
-        str(totals["mismatch"]),
-        str(totals["missing"]),
-        str(totals["extra"]),
-        f"{matched / totals['truth']:.0%}" if totals["truth"] else "-",
-        "",
-    )
+        table.add_row(case.case, *_count_cells(counts), "\n".join(changes) or "same")
+    table.add_row("[bold]total", *_count_cells(totals), "")
     console.print(table)
     if junit:
         junit.write_text(junit_xml(result), encoding="utf-8")

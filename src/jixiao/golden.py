@@ -93,6 +93,18 @@ class CaseResult(BaseModel):
     def count(self, *outcomes: Outcome) -> int:
         return sum(1 for f in self.fields if f.outcome in outcomes)
 
+    def counts(self) -> dict[str, int]:
+        """Fields in truth, and how they came out (a match counts once, ok or flagged)."""
+        stated = [f for f in self.fields if f.expected is not None]
+        return {
+            "truth": len(stated),
+            "ok": sum(1 for f in stated if f.outcome is Outcome.OK_MATCH),
+            "flagged": sum(1 for f in stated if f.outcome is Outcome.FLAGGED_MATCH),
+            "mismatch": self.count(Outcome.MISMATCH),
+            "missing": self.count(Outcome.MISSING),
+            "extra": self.count(Outcome.EXTRA),
+        }
+
     @property
     def in_truth(self) -> int:
         return sum(1 for f in self.fields if f.expected is not None)
