@@ -90,11 +90,7 @@ def extract(
         "cache_dir": cache_dir,
         "use_cache": False if no_cache else None,
     }
-    try:
-        settings = load_settings(overrides, config_file=config)
-    except (ConfigError, ValueError) as exc:
-        console.print(f"[red]configuration error:[/] {exc}")
-        raise typer.Exit(EXIT_USAGE) from exc
+    settings = _llm_settings(config, **overrides)
     missing = [str(path) for path in inputs if not path.exists()]
     if missing:
         console.print(f"[red]no such file or folder:[/] {', '.join(missing)}")
