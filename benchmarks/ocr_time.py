@@ -40,13 +40,17 @@ def main() -> None:
                 started = time.perf_counter()
                 result = engine.page(page.render(scale=OCR_DPI / 72).to_pil())
                 seconds.append(time.perf_counter() - started)
-                print(f"  {report.stem} p{number}: {seconds[-1]:.1f} s, confidence "
-                      f"{result.confidence:.3f}, rotation {result.rotation}")
+                print(
+                    f"  {report.stem} p{number}: {seconds[-1]:.1f} s, confidence "
+                    f"{result.confidence:.3f}, rotation {result.rotation}"
+                )
             document.close()
             every += seconds
             print(f"{report.stem}: {len(seconds)} pages, {statistics.mean(seconds):.1f} s/page")
-    print(f"all: {len(every)} pages, median {statistics.median(every):.1f} s/page, "
-          f"mean {statistics.mean(every):.1f} s/page")
+    print(
+        f"all: {len(every)} pages, median {statistics.median(every):.1f} s/page, "
+        f"mean {statistics.mean(every):.1f} s/page"
+    )
 
 
 if __name__ == "__main__":

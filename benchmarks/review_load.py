@@ -33,8 +33,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "out"
-        settings = load_settings({"provider": "replay",
-                                  "replay_dir": ROOT / "tests/recordings/examples"}, environ={})
+        settings = load_settings(
+            {"provider": "replay", "replay_dir": ROOT / "tests/recordings/examples"}, environ={}
+        )
         run_batch([ROOT / "examples"], out, settings)
         longest = max(out.glob("0*.normalized.txt"), key=lambda p: len(p.read_text("utf-8")))
         name = longest.name[: -len(".normalized.txt")]
@@ -48,8 +49,9 @@ def main() -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                               log_level="warning"))
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        )
         threading.Thread(target=server.run, daemon=True).start()
         while not server.started:
             time.sleep(0.05)
@@ -59,7 +61,8 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path="/usr/bin/chromium",
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
             page = browser.new_page()
             for _ in range(args.repeat):
                 started = time.perf_counter()
@@ -68,9 +71,11 @@ def main() -> None:
             browser.close()
         server.should_exit = True
         chars = len(longest.read_text(encoding="utf-8"))
-        print(f"longest example {name} ({chars} chars): server render median "
-              f"{statistics.median(server_ms):.0f} ms, browser load median "
-              f"{statistics.median(browser_ms):.0f} ms over {args.repeat} loads")
+        print(
+            f"longest example {name} ({chars} chars): server render median "
+            f"{statistics.median(server_ms):.0f} ms, browser load median "
+            f"{statistics.median(browser_ms):.0f} ms over {args.repeat} loads"
+        )
 
 
 if __name__ == "__main__":

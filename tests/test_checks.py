@@ -79,6 +79,30 @@ def test_projects_sum_and_balance() -> None:
     assert flags["project_balance"].field == "projects[1]"
 
 
+def test_a_project_missing_one_figure_is_flagged_unless_it_would_be_zero() -> None:
+    missed = {
+        "name": "文艺扶持",
+        "budget_initial": None,
+        "adjustment": Decimal("7.15"),
+        "actual": Decimal("10.15"),
+        "carryover": Decimal(0),
+        "flags": [],
+    }
+    unsaid = {
+        "name": "文联专项",
+        "budget_initial": Decimal(3),
+        "adjustment": Decimal("1.22"),
+        "actual": Decimal("4.22"),
+        "carryover": None,
+        "flags": [],
+    }
+    flags = run_checks(load_catalog(), _fields(projects=[missed, unsaid]), None)
+    incomplete = [f for f in flags if f.code == "project_incomplete"]
+    assert [f.field for f in incomplete] == ["projects[0]"]
+    assert "budget_initial" in incomplete[0].message and "3" in incomplete[0].message
+    assert incomplete[0].severity == "warning"
+
+
 def test_execution_rate_with_printed_precision() -> None:
     fine = _fields(
         funds__execution_rate=Decimal(99),

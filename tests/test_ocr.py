@@ -12,11 +12,20 @@ from PIL import Image, ImageDraw, ImageFont
 
 from conftest import EXAMPLES
 from jixiao.catalog import load_catalog
-from jixiao.core import FieldStatus
+from jixiao.core import FieldStatus, SuspectLine
 from jixiao.golden import Outcome, compare, load_expected
 from jixiao.ingest import IngestError, read_source
-from jixiao.normalize import repair_ocr_figures
-from jixiao.ocr import OcrLine, reading_order
+from jixiao.normalize import locate_suspect, repair_ocr_figures
+from jixiao.ocr import (
+    OcrLine,
+    OcrPage,
+    OcrRow,
+    continues,
+    join_pages,
+    reading_order,
+    row_suspects,
+    table_row_text,
+)
 from jixiao.output import field_json
 from jixiao.pipeline import prepare, settle_report
 from jixiao.settings import Settings
@@ -80,6 +89,61 @@ def test_reading_order_on_a_skewed_page_does_not_merge_lines() -> None:
     )
     heading = _line("三、绩效运行监控情况", 137, 407, 331, 52)
     assert reading_order([heading, long_line]).splitlines() == [long_line.text, heading.text]
+
+
+def _table_row(cells: list[str], top: float, cut: bool = False, unsure=()) -> OcrRow:
+    return OcrRow(top=top, text=table_row_text(cells), cells=cells, cut=cut, unsure=list(unsure))
+
+
+def test_a_table_row_cut_by_the_page_end_is_joined_with_its_rest() -> None:
+    first = OcrPage(
+        confidence=0.99,
+        rows=[
+            OcrRow(top=10, text="绩效指标"),
+            _table_row(["", "数量指标", "查处非法宗教", "≥4起", "4起", "5", "5"], 900, cut=True),
+        ],
+    )
+    second = OcrPage(
+        confidence=0.99,
+        rows=[
+            OcrRow(top=5, text="-3-"),  # a page number may stand above the rest of the row
+            _table_row(["", "", "活动", "", "", "", ""], 40),
+            _table_row(["", "质量指标", "完成率", "100%", "100%", "10", "10"], 90),
+        ],
+    )
+    rows = join_pages([first, second])
+    assert [r.text for r in rows] == [
+        "绩效指标",
+        "|  | 数量指标 | 查处非法宗教活动 | ≥4起 | 4起 | 5 | 5 |",
+        "-3-",
+        "|  | 质量指标 | 完成率 | 100% | 100% | 10 | 10 |",
+    ]
+    breaks = [s for s in row_suspects(rows) if s.reason == "ocr_page_break"]
+    assert {s.text for s in breaks} == {"数量指标", "查处非法宗教活动", "≥4起", "4起", "5"}
+    assert all(s.context == rows[1].text for s in breaks)
+
+
+def test_a_new_row_of_figures_on_the_next_page_is_not_joined() -> None:
+    cut = _table_row(["时效指标", "全年", "全年", "8", "8"], 900, cut=True)
+    new = _table_row(["经济效益指标", "发展", "发展", "5", "5"], 40)
+    assert not continues(cut.cells, new.cells)
+    rows = join_pages([OcrPage(confidence=1, rows=[cut]), OcrPage(confidence=1, rows=[new])])
+    assert [r.cells for r in rows] == [cut.cells, new.cells]
+    # and a row not at the page foot is never joined
+    whole = cut.model_copy(update={"cut": False})
+    rows = join_pages([OcrPage(confidence=1, rows=[whole]), OcrPage(confidence=1, rows=[new])])
+    assert len(rows) == 2
+
+
+def test_a_doubtful_cell_is_placed_inside_its_own_row() -> None:
+    # "5" occurs in many places; only the one in the low-confidence row is in doubt.
+    text = "共5人。\n| 数量指标 | 书法作品展出 | 18幅 | 5 |\n| 质量指标 | 完成率 | 100% | 5 |"
+    row = "| 质量指标 | 完成率 | 100% | 5 |"
+    span = locate_suspect(text, SuspectLine(text="5", reason="ocr_low_confidence", context=row))
+    assert span is not None and text[span.start : span.end] == "5"
+    assert span.start == text.index(row) + row.index("5")
+    # without its line a one-character reading cannot be placed, and is not
+    assert locate_suspect(text, SuspectLine(text="5", reason="ocr_low_confidence")) is None
 
 
 def _rules(path: Path):

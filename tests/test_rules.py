@@ -116,3 +116,15 @@ def test_lookalike_labels_do_not_fill_a_field(tmp_path: Path) -> None:
     assert fields["funds.execution_rate"].value is None  # 到位率 / 完成率 are not 执行率
     assert fields["staffing.retired"].value is None  # 离休 is not 退休
     assert fields["fiscal_year"].value == 2024  # not the 发布日期 year
+
+
+def test_find_word_tolerates_one_misread_character_only_in_ocr_text() -> None:
+    from jixiao.rules import find_word
+
+    text = "1、基本情况\n（1）部内整体情况\n"
+    assert find_word("部门整体情况", text) is None
+    assert find_word("部门整体情况", text, ocr=True) == text.index("部内整体情况")
+    assert find_word("部门整体情况", "（1）部内整休情况", ocr=True) is None  # two misreads
+    assert find_word("部门整体情况", "内门整体情况", ocr=True) is None  # first character differs
+    assert find_word("整体支出", "整休支出", ocr=True) is None  # too short to guess
+    assert find_word("部门整体情况", "见部门整体情况", ocr=True) == 1

@@ -149,3 +149,22 @@ def test_label_words_returned_as_values_are_not_ok() -> None:
     _, fields, flags = _settle(LULONG_ARTS, answer)
     assert "weak_label" in _codes(flags, "goals.expected")
     assert fields["goals.expected"].value.startswith("重点开展文艺创作")
+
+
+def test_ocr_doubts_flag_a_value_only_when_no_clean_reading_supports_it() -> None:
+    from jixiao.core import Evidence, ReportField, Suspect
+    from jixiao.validate import suspect_flags
+
+    text = "收入合计80.25万元。\n| 收入合计 | 80.25 |"
+    table_at = text.index("| 收入")
+    in_table = Evidence(start=table_at + 9, end=table_at + 14, quote="80.25")
+    in_prose = Evidence(start=4, end=9, quote="80.25")
+    doubt = [Suspect(start=table_at, end=len(text), reason="ocr_low_confidence")]
+    only_doubtful = {"funds.income_total": ReportField(value=Decimal("80.25"), evidence=[in_table])}
+    assert [f.code for f in suspect_flags(only_doubtful, doubt)] == ["ocr_low_confidence"]
+    both = {
+        "funds.income_total": ReportField(value=Decimal("80.25"), evidence=[in_table, in_prose])
+    }
+    assert suspect_flags(both, doubt) == []
+    items = {"projects": ReportField(value=[{"name": "甲", "evidence": [in_table.model_dump()]}])}
+    assert [f.field for f in suspect_flags(items, doubt)] == ["projects[0]"]

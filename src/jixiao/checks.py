@@ -144,13 +144,30 @@ def check_projects_sum(
     return []
 
 
+PROJECT_BALANCE_PARTS = ("budget_initial", "adjustment", "actual", "carryover")
+
+
 def check_project_balance(
     rule: CheckRule, fields: dict[str, ReportField], tolerance: Decimal
 ) -> list[Flag]:
     flags: list[Flag] = []
     for index, project in enumerate(_projects(fields)):
-        parts = [project.get(k) for k in ("budget_initial", "adjustment", "actual", "carryover")]
-        if any(p is None for p in parts):
+        parts = [project.get(k) for k in PROJECT_BALANCE_PARTS]
+        missing = [k for k, p in zip(PROJECT_BALANCE_PARTS, parts, strict=True) if p is None]
+        implied = _balance_without(project, missing[0]) if len(missing) == 1 else None
+        if implied:
+            # Three of the four figures were found and do not balance on their own: the
+            # fourth is not zero, so it was missed rather than left unsaid.
+            flags.append(
+                Flag(
+                    field=f"projects[{index}]",
+                    code="project_incomplete",
+                    severity=Severity.WARNING,
+                    message=f"{rule.zh}: {project.get('name')} has no {missing[0]}, "
+                    f"the other three figures imply {_fmt(implied)}; check the report",
+                )
+            )
+        if missing:
             continue
         initial, adjustment, actual, carryover = (Decimal(str(p)) for p in parts)
         difference = (initial + adjustment) - (actual + carryover)
@@ -161,6 +178,13 @@ def check_project_balance(
             )
             flags.append(_mismatch(rule, f"projects[{index}]", detail, difference, 4, tolerance))
     return flags
+
+
+def _balance_without(project: dict, missing: str) -> Decimal:
+    """What the missing figure would have to be (0 when the others balance already)."""
+    value = {k: Decimal(str(project.get(k) or 0)) for k in PROJECT_BALANCE_PARTS}
+    gap = (value["budget_initial"] + value["adjustment"]) - (value["actual"] + value["carryover"])
+    return gap if missing in ("actual", "carryover") else -gap
 
 
 def check_ratio(rule: CheckRule, fields: dict[str, ReportField]) -> list[Flag]:

@@ -75,6 +75,14 @@ class PageInfo(BaseModel):
     rotation: int = 0  # degrees the scan was turned to stand upright
 
 
+class SuspectLine(BaseModel):
+    """A stretch OCR read unsurely: its text, why, and the text of the line it stands in."""
+
+    text: str
+    reason: str  # ocr_low_confidence / ocr_page_break
+    context: str | None = None
+
+
 class SourceDocument(BaseModel):
     """What ingest read: either plain text, or paragraphs and tables in order."""
 
@@ -86,8 +94,7 @@ class SourceDocument(BaseModel):
     text: str | None = None
     blocks: list[SourceParagraph | SourceTable] = Field(default_factory=list)
     pages: list[PageInfo] = Field(default_factory=list)
-    # OCR lines whose reading is doubtful: (text, reason), e.g. low confidence
-    suspect_lines: list[tuple[str, str]] = Field(default_factory=list)
+    suspect_lines: list[SuspectLine] = Field(default_factory=list)
 
 
 # --- normalize / segment / chunk -----------------------------------------------------

@@ -12,6 +12,7 @@ sha256. Anything unreadable raises `IngestError` naming the file and the reason.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -23,10 +24,11 @@ from jixiao.core import (
     SourceDocument,
     SourceParagraph,
     SourceTable,
+    SuspectLine,
     TableCell,
     TableRow,
 )
-from jixiao.ocr import OcrEngine, OcrPage
+from jixiao.ocr import OcrEngine, OcrPage, join_pages, row_suspects
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 OLD_WORD_SUFFIXES = (".doc", ".wps")
@@ -152,13 +154,24 @@ def _read_table(table) -> SourceTable:
     return SourceTable(rows=rows)
 
 
-def _scan(
-    ocr: OcrEngine, number: int, image, unsure: list[tuple[str, str]]
-) -> tuple[str, PageInfo]:
-    page: OcrPage = ocr.page(image)
-    unsure.extend(page.suspects)
-    info = PageInfo(page=number, ocr=True, confidence=page.confidence, rotation=page.rotation)
-    return page.text, info
+def _scan(ocr: OcrEngine, number: int, image) -> tuple[OcrPage, PageInfo]:
+    page = ocr.page(image)
+    return page, PageInfo(page=number, ocr=True, confidence=page.confidence, rotation=page.rotation)
+
+
+def _assemble(pages: list[str | OcrPage]) -> tuple[str, list[SuspectLine]]:
+    """One text from text-layer pages and OCR pages; runs of OCR pages are joined row by
+    row, so a table row cut by a page break is whole again."""
+    texts: list[str] = []
+    suspects: list[SuspectLine] = []
+    for is_ocr, run in itertools.groupby(pages, key=lambda page: isinstance(page, OcrPage)):
+        if is_ocr:
+            rows = join_pages(list(run))  # type: ignore[arg-type]
+            texts.append("\n".join(row.text for row in rows))
+            suspects += row_suspects(rows)
+        else:
+            texts += run  # type: ignore[arg-type]
+    return "\n".join(texts), suspects
 
 
 def read_pdf(path: Path, sha: str, ocr: OcrEngine) -> SourceDocument:
@@ -171,7 +184,8 @@ def read_pdf(path: Path, sha: str, ocr: OcrEngine) -> SourceDocument:
         if "password" in reason:
             raise IngestError(path, "the PDF is password-protected") from exc
         raise IngestError(path, f"not a readable PDF ({exc})") from exc
-    texts, pages, unsure = [], [], []
+    texts: list[str | OcrPage] = []
+    pages: list[PageInfo] = []
     try:
         if len(document) == 0:
             raise IngestError(path, "the PDF has no pages")
@@ -181,19 +195,20 @@ def read_pdf(path: Path, sha: str, ocr: OcrEngine) -> SourceDocument:
                 texts.append(layer)
                 pages.append(PageInfo(page=number, ocr=False))
                 continue
-            text, info = _scan(ocr, number, page.render(scale=OCR_DPI / 72).to_pil(), unsure)
-            texts.append(text)
+            scanned, info = _scan(ocr, number, page.render(scale=OCR_DPI / 72).to_pil())
+            texts.append(scanned)
             pages.append(info)
     finally:
         document.close()
-    if not any(text.strip() for text in texts):
+    text, unsure = _assemble(texts)
+    if not text.strip():
         raise IngestError(path, "the PDF holds no text, even by OCR")
     return SourceDocument(
         path=str(path),
         sha256=sha,
         format="pdf",
         ocr=any(p.ocr for p in pages),
-        text="\n".join(texts),
+        text=text,
         pages=pages,
         suspect_lines=unsure,
     )
@@ -207,16 +222,16 @@ def read_image(path: Path, sha: str, ocr: OcrEngine) -> SourceDocument:
             frames = [frame.convert("RGB") for frame in ImageSequence.Iterator(picture)]
     except (UnidentifiedImageError, OSError) as exc:
         raise IngestError(path, f"not a readable image ({exc})") from exc
-    unsure: list[tuple[str, str]] = []
-    scanned = [_scan(ocr, number, frame, unsure) for number, frame in enumerate(frames, 1)]
-    if not any(text.strip() for text, _ in scanned):
+    scanned = [_scan(ocr, number, frame) for number, frame in enumerate(frames, 1)]
+    text, unsure = _assemble([page for page, _ in scanned])
+    if not text.strip():
         raise IngestError(path, "no text could be read, even by OCR")
     return SourceDocument(
         path=str(path),
         sha256=sha,
         format="image",
         ocr=True,
-        text="\n".join(text for text, _ in scanned),
+        text=text,
         pages=[info for _, info in scanned],
         suspect_lines=unsure,
     )

@@ -21,10 +21,12 @@ from jixiao.core import (
     SourceTable,
     Span,
     Suspect,
+    SuspectLine,
 )
-from jixiao.evidence import locate
+from jixiao.evidence import MIN_QUOTE_CHARS, locate
 
 CELL_PREFIX = "\t"
+SUSPECT_HEAD_CHARS = 200  # a long doubtful stretch is found again by its beginning
 
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _INVISIBLE = str.maketrans({"\u200b": None, "\ufeff": None, "\u00ad": None, "\xa0": " "})
@@ -66,15 +68,41 @@ def normalize_document(document: SourceDocument) -> NormalizedText:
         return NormalizedText(text=normalize_text(document.text or ""))
     repaired, repairs = repair_ocr_figures(document.text or "")
     text = normalize_text(repaired)
+    doubtful = [SuspectLine(text=snippet, reason=reason) for snippet, reason in repairs]
     suspects = [
-        Suspect(start=found.start, end=found.end, reason=reason)
-        for snippet, reason in [
-            *repairs,
-            *document.suspect_lines,
-        ]
-        if (found := locate(text, snippet)) is not None
+        Suspect(start=found.start, end=found.end, reason=line.reason)
+        for line in [*doubtful, *document.suspect_lines]
+        if (found := locate_suspect(text, line)) is not None
     ]
     return NormalizedText(text=text, suspects=suspects)
+
+
+def locate_suspect(text: str, line: SuspectLine) -> Span | None:
+    """Where a doubtful reading stands: inside its line when the line is found (a cell
+    such as "5" occurs all over a report), else wherever its own text is."""
+    row = _find(text, line.context, (0, len(text))) if line.context else None
+    if row is None:
+        if len(line.text.strip()) < MIN_QUOTE_CHARS:  # too short to place without its line
+            return None
+        return _find(text, line.text, (0, len(text)))
+    return _find(text, line.text, (row.start, row.end)) or row
+
+
+def _find(text: str, snippet: str, window: tuple[int, int]) -> Span | None:
+    """`snippet` in `text[window]`: exactly, else loosely (white space, full-width forms);
+    a snippet longer than a quote may be is found by its head and given its length."""
+    snippet = snippet.strip()
+    if not snippet:
+        return None
+    position = text.find(snippet, *window)
+    if position >= 0:
+        return Span(start=position, end=position + len(snippet))
+    head = snippet[:SUSPECT_HEAD_CHARS]
+    found = locate(text, head, window=window)
+    if found is None or not window[0] <= found.start < window[1]:
+        return None
+    end = found.end if head == snippet else found.start + len(snippet)
+    return Span(start=found.start, end=min(end, window[1]))
 
 
 # OCR misreadings inside figures: letters that look like digits, a thousands separator

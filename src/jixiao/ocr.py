@@ -1,9 +1,11 @@
-"""OCR: page images -> text lines in reading order, with confidences, offline.
+"""OCR: page images -> rows of text in reading order, with confidences, offline.
 
 In: a page image (PIL) from a scanned PDF or a photo.
-Out: an `OcrPage`: the page's text (lines in reading order; lines whose pieces stand in
-columns become `| a | b |` rows, so tables stay tables), its mean confidence, the
-rotation applied, and the lines whose confidence is low. RapidOCR runs on onnxruntime
+Out: an `OcrPage`: the page's rows (prose lines; pieces standing in columns and the cells
+of ruled tables as `| a | b |` rows, so tables stay tables), its mean confidence, the
+rotation applied, and per row the pieces read with low confidence. `join_pages` puts the
+pages of one document together, mending a table row cut by a page break; `row_suspects`
+lists the doubtful stretches with the row each stands in. RapidOCR runs on onnxruntime
 with the models that ship inside the rapidocr wheel; nothing is downloaded.
 """
 
@@ -16,6 +18,8 @@ from importlib import resources
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
+
+from jixiao.core import SuspectLine
 
 LOW_CONFIDENCE = 0.85  # a line below this is flagged wherever a figure of it is used
 ORIENTATION_PROBE_SIDE = 1000  # pixels: orientation is judged on a smaller copy
@@ -49,12 +53,26 @@ class OcrLine(BaseModel):
         return max(1.0, self.bottom - self.top)
 
 
-class OcrPage(BaseModel):
+class OcrRow(BaseModel):
+    """One line of a page's text: prose, a row of pieces standing in columns, or a row
+    of a ruled table (then `cells` holds its cells' texts)."""
+
+    top: float
     text: str
+    cells: list[str] | None = None
+    cut: bool = False  # last row of a ruled table reaching the page foot: may run on
+    unsure: list[str] = Field(default_factory=list)  # pieces read with low confidence
+
+
+class OcrPage(BaseModel):
+    rows: list[OcrRow] = Field(default_factory=list)
     confidence: float
     rotation: int = 0
-    suspects: list[tuple[str, str]] = Field(default_factory=list)  # (line text, reason)
     lines: int = 0
+
+    @property
+    def text(self) -> str:
+        return "\n".join(row.text for row in self.rows)
 
 
 class OcrEngine:
@@ -139,23 +157,15 @@ class OcrEngine:
             image = image.rotate(rotation, expand=True)
             lines = self.lines(image)
         if not lines:
-            return OcrPage(text="", confidence=0.0, rotation=rotation)
+            return OcrPage(confidence=0.0, rotation=rotation)
         weights = [len(line.text) for line in lines]
         confidence = sum(line.score * w for line, w in zip(lines, weights, strict=True)) / max(
             1, sum(weights)
         )
-        tables = ruled_tables(image)
-        suspects = [
-            (line.text, "ocr_low_confidence") for line in lines if line.score < LOW_CONFIDENCE
-        ]
-        suspects += [
-            (line.text, "ocr_page_break") for line in cut_by_page_end(lines, tables, image.size[1])
-        ]
         return OcrPage(
-            text=reading_order(lines, tables),
+            rows=page_rows(lines, ruled_tables(image), image.size[1]),
             confidence=round(confidence, 4),
             rotation=rotation,
-            suspects=suspects,
             lines=len(lines),
         )
 
@@ -322,51 +332,60 @@ def ruled_tables(image) -> list[RuledTable]:
     return tables
 
 
-def cut_by_page_end(lines: list[OcrLine], tables: list[RuledTable], height: int) -> list[OcrLine]:
-    """Lines in the last row of a table that runs to the foot of the page: the row may go
-    on over the page break, so what is read here may be only part of a cell."""
-    cut = []
-    for table in tables:
-        if table.bottom < height * PAGE_FOOT:
-            continue
-        last = len(table.bands) - 1
-        cut += [line for line in lines if (table.cell_of(line) or (None,))[0] == last]
-    return cut
-
-
-def _render_table(table: RuledTable, lines: list[OcrLine]) -> list[tuple[float, str]]:
+def _render_table(table: RuledTable, lines: list[OcrLine], page_height: int | None) -> list[OcrRow]:
     cells: dict[tuple[int, int], list[OcrLine]] = {}
     for line in lines:
         where = table.cell_of(line)
         if where is not None:
             cells.setdefault(where, []).append(line)
+    runs_on = page_height is not None and table.bottom >= page_height * PAGE_FOOT
     rendered = []
     for row, (top, _, edges) in enumerate(table.bands):
-        texts = []
+        texts, unsure = [], []
         for column in range(len(edges) - 1):
             pieces = sorted(cells.get((row, column), []), key=lambda p: (p.top, p.left))
             texts.append("".join(piece.text for piece in pieces).strip())
+            unsure += [p.text for p in pieces if p.score < LOW_CONFIDENCE]
         if any(texts):
-            rendered.append((top, "| " + " | ".join(texts) + " |"))
+            rendered.append(
+                OcrRow(
+                    top=top,
+                    text=table_row_text(texts),
+                    cells=texts,
+                    cut=runs_on and row == len(table.bands) - 1,
+                    unsure=unsure,
+                )
+            )
     return rendered
 
 
-def reading_order(lines: list[OcrLine], tables: list[RuledTable] | None = None) -> str:
-    """Prose lines top to bottom; each ruled table as `| a | b |` rows, one per band, its
-    cells' lines joined; other pieces on one visual row left to right, as cells when they
-    stand apart like columns."""
-    items: list[tuple[float, str]] = []
+def table_row_text(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def page_rows(
+    lines: list[OcrLine], tables: list[RuledTable] | None = None, page_height: int | None = None
+) -> list[OcrRow]:
+    """Prose lines top to bottom; each ruled table as rows, one per band, its cells'
+    lines joined; other pieces on one visual row left to right, as cells when they stand
+    apart like columns. With `page_height`, a table reaching the page foot marks its last
+    row as `cut`."""
+    rows: list[OcrRow] = []
     free = list(lines)
     for table in tables or []:
-        cut = [piece for line in free for piece in table.split(line)]
-        inside = [line for line in cut if table.cell_of(line) is not None]
-        free = [line for line in cut if table.cell_of(line) is None]
-        items += _render_table(table, inside)
-    items += _free_rows(free)
-    return "\n".join(text for _, text in sorted(items, key=lambda item: item[0]))
+        pieces = [piece for line in free for piece in table.split(line)]
+        inside = [line for line in pieces if table.cell_of(line) is not None]
+        free = [line for line in pieces if table.cell_of(line) is None]
+        rows += _render_table(table, inside, page_height)
+    rows += _free_rows(free)
+    return sorted(rows, key=lambda row: row.top)
 
 
-def _free_rows(lines: list[OcrLine]) -> list[tuple[float, str]]:
+def reading_order(lines: list[OcrLine], tables: list[RuledTable] | None = None) -> str:
+    return "\n".join(row.text for row in page_rows(lines, tables))
+
+
+def _free_rows(lines: list[OcrLine]) -> list[OcrRow]:
     if not lines:
         return []
     char_height = statistics.median(line.height for line in lines)
@@ -376,13 +395,92 @@ def _free_rows(lines: list[OcrLine]) -> list[tuple[float, str]]:
             rows[-1].append(line)
         else:
             rows.append([line])
-    rendered: list[tuple[float, str]] = []
+    rendered: list[OcrRow] = []
     for row in rows:
         row.sort(key=lambda item: item.left)
         gaps = [b.left - a.right for a, b in itertools.pairwise(row)]
         if len(row) > 1 and max(gaps) > char_height * COLUMN_GAP_IN_CHARS:
-            text = "| " + " | ".join(item.text.strip() for item in row) + " |"
+            text = table_row_text([item.text.strip() for item in row])
         else:
             text = "".join(item.text for item in row)
-        rendered.append((min(item.top for item in row), text))
+        rendered.append(
+            OcrRow(
+                top=min(item.top for item in row),
+                text=text,
+                unsure=[item.text for item in row if item.score < LOW_CONFIDENCE],
+            )
+        )
     return rendered
+
+
+# --- pages into one text --------------------------------------------------------------
+
+# Short lines (a page number, a running head) that may stand between a table row cut by
+# the page end and its continuation at the top of the next page.
+PAGE_EDGE_LINES, PAGE_EDGE_CHARS = 2, 12
+FIGURE_CELL_MAX_CHARS = 12  # a cell this short holding a digit is a figure ("≥4起", "80.25")
+
+
+def _edge_table_row(rows: list[OcrRow], from_end: bool) -> int | None:
+    order = range(len(rows) - 1, -1, -1) if from_end else range(len(rows))
+    for seen, index in enumerate(order):
+        if rows[index].cells is not None:
+            return index
+        if seen >= PAGE_EDGE_LINES or len(rows[index].text.strip()) > PAGE_EDGE_CHARS:
+            return None
+    return None
+
+
+def join_pages(pages: list[OcrPage]) -> list[OcrRow]:
+    """The rows of consecutive OCR pages, a table row cut by a page end joined cell by
+    cell with the first row of the next page's table when both have as many cells (the
+    joined row stays `cut`: whether it really ran on is a guess)."""
+    rows: list[OcrRow] = []
+    for page in pages:
+        incoming = list(page.rows)
+        last = _edge_table_row(rows, from_end=True)
+        first = _edge_table_row(incoming, from_end=False)
+        if last is not None and first is not None and rows[last].cut:
+            before, after = rows[last], incoming[first]
+            if continues(before.cells or [], after.cells or []):
+                cells = [a + b for a, b in zip(before.cells or [], after.cells or [], strict=True)]
+                rows[last] = before.model_copy(
+                    update={
+                        "cells": cells,
+                        "text": table_row_text(cells),
+                        "unsure": before.unsure + after.unsure,
+                    }
+                )
+                del incoming[first]
+        rows += incoming
+    return rows
+
+
+def continues(cut: list[str], top: list[str]) -> bool:
+    """Whether the first table row of a page can be the rest of the row the previous page
+    ended with: as many cells, and no column with a figure on both sides (a new row of
+    figures, "8" over "5", must not be read as one cell "85")."""
+    if len(cut) != len(top):
+        return False
+    return not any(_is_figure(a) and _is_figure(b) for a, b in zip(cut, top, strict=True))
+
+
+def _is_figure(cell: str) -> bool:
+    return len(cell) <= FIGURE_CELL_MAX_CHARS and any(c.isdigit() for c in cell)
+
+
+def row_suspects(rows: list[OcrRow]) -> list[SuspectLine]:
+    """Doubtful readings, each with the text of its row so it can be found again."""
+    found = [
+        SuspectLine(text=text, reason="ocr_low_confidence", context=row.text)
+        for row in rows
+        for text in row.unsure
+    ]
+    found += [
+        SuspectLine(text=cell, reason="ocr_page_break", context=row.text)
+        for row in rows
+        if row.cut
+        for cell in row.cells or []
+        if cell
+    ]
+    return found

@@ -137,7 +137,11 @@ class Prepared(BaseModel):
 
     def rule_context(self) -> RuleContext:
         return RuleContext(
-            text=self.text, index=self.index, blocks=self.blocks, sections=self.sections
+            text=self.text,
+            index=self.index,
+            blocks=self.blocks,
+            sections=self.sections,
+            ocr=self.document.ocr,
         )
 
 

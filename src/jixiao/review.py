@@ -152,7 +152,7 @@ class ReviewApp:
         messages: dict[str, list[str]] = {}
         for flag in document["flags"]:
             messages.setdefault(flag["field"].split("[")[0], []).append(flag["message"])
-        context = self._rule_context(text)
+        context = self._rule_context(text, ocr=bool(document["source"].get("ocr")))
         views = []
         for path, value in current.items():
             original = flatten_report(document["report"])[path]
@@ -197,7 +197,7 @@ class ReviewApp:
             ),
         )
 
-    def _rule_context(self, text: str) -> RuleContext:
+    def _rule_context(self, text: str, ocr: bool = False) -> RuleContext:
         normalized = NormalizedText(text=text)
         blocks = segment(normalized)
         tables = [b for b in blocks if b.kind is BlockKind.TABLE]
@@ -206,6 +206,7 @@ class ReviewApp:
             index=index_numbers(text, tables),
             blocks=blocks,
             sections=build_sections(text, blocks),
+            ocr=ocr,
         )
         run_rules(self.catalog, context)  # sets the fiscal year the table labels need
         return context

@@ -33,6 +33,7 @@ _TITLE_TAIL = re.compile(
 )
 UNIT_KIND_WORDS = ("整体支出", "部门整体", "单位整体")
 PROJECT_KIND_WORDS = ("项目支出绩效", "项目绩效", "专项资金绩效", "项目自评")
+OCR_FUZZY_MIN_CHARS = 5
 UNIT_KIND_HINTS = ("部门（单位）基本情况", "预算单位基本情况", "部门整体情况", "单位基本情况")
 # A name ends at white space, punctuation, or the next label when OCR ate the spaces.
 _NAME_END = r"(?=\s|$|[，,。；;（(]|填报|填表|联系|电话|单位|日期|签字|负责人)"
@@ -84,6 +85,7 @@ class RuleContext(BaseModel):
     blocks: list[Block]
     sections: list[Section]
     fiscal_year: int | None = None
+    ocr: bool = False  # text came from OCR: key words may carry one misread character
 
     @property
     def tables(self) -> list[Block]:
@@ -242,10 +244,31 @@ def report_kind_candidates(ctx: RuleContext) -> tuple[list[Candidate], bool]:
                     return [_candidate(kind, ctx.text, at, at + len(word))], False
     head = ctx.text[:1500]
     for word in UNIT_KIND_HINTS:
-        if word in head:
-            at = head.index(word)
+        at = find_word(word, head, ocr=ctx.ocr)
+        if at is not None:
             return [_candidate("unit", ctx.text, at, at + len(word))], True
     return [], False
+
+
+def find_word(word: str, text: str, ocr: bool = False) -> int | None:
+    """Offset of `word` in `text`; in OCR text also a reading with one character misread.
+
+    OCR confuses single characters that look alike (门/内, 己/已), so a key phrase of five or
+    more characters is still found with one substitution; the first and last characters
+    must match, which keeps short common words from matching by chance.
+    """
+    if word in text:
+        return text.index(word)
+    if not ocr or len(word) < OCR_FUZZY_MIN_CHARS:
+        return None
+    size = len(word)
+    for at in range(len(text) - size + 1):
+        piece = text[at : at + size]
+        if piece[0] != word[0] or piece[-1] != word[-1]:
+            continue
+        if sum(a != b for a, b in zip(piece, word, strict=True)) <= 1:
+            return at
+    return None
 
 
 def pattern_candidates(path: str, ctx: RuleContext) -> list[Candidate]:

@@ -314,7 +314,8 @@ def suspect_flags(fields: dict[str, ReportField], suspects: list[Suspect]) -> li
                             SUSPECT_WORDS.get(suspect.reason, suspect.reason),
                         )
                     )
-        elif field.value is not None:
+        elif field.value is not None and all(hit([e]) for e in field.evidence):
+            # a value also read cleanly somewhere else is not in doubt
             for reason in dict.fromkeys(x.reason for x in hit(field.evidence)):
                 flags.append(
                     flag(path, reason, Severity.WARNING, SUSPECT_WORDS.get(reason, reason))
