@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from decimal import Decimal
+from html import escape as html_escape
 from pathlib import Path
 
 import pytest
@@ -201,12 +202,11 @@ def test_images_are_read_by_ocr(tmp_path: Path) -> None:
     assert "80.25万元" in document.text
 
 
-def _text_pdf(tmp_path: Path, body: str) -> Path:
+def _text_pdf(tmp_path: Path, body: str, is_html: bool = False) -> Path:
     """A PDF with a real text layer, printed by Debian's chromium."""
     html = tmp_path / "report.html"
-    html.write_text(
-        f"<html><meta charset='utf-8'><body><pre>{body}</pre></body></html>", encoding="utf-8"
-    )
+    page = body if is_html else f"<pre>{body}</pre>"
+    html.write_text(f"<html><meta charset='utf-8'><body>{page}</body></html>", encoding="utf-8")
     pdf = tmp_path / "report.pdf"
     subprocess.run(
         [
@@ -223,6 +223,45 @@ def _text_pdf(tmp_path: Path, body: str) -> Path:
         timeout=120,
     )
     return pdf
+
+
+def _docx_as_html(docx: Path) -> str:
+    """The paragraphs and ruled tables of a docx as HTML (tables keep their borders)."""
+    from jixiao.core import SourceParagraph
+
+    parts = ["<style>table{border-collapse:collapse}td{border:1px solid #000}</style>"]
+    for block in read_source(docx).blocks:
+        if isinstance(block, SourceParagraph):
+            parts.append(f"<p>{html_escape(block.text)}</p>")
+            continue
+        parts.append("<table>")
+        for row in block.rows:
+            cells = "".join(f"<td>{html_escape(c.text)}</td>" for c in row.cells)
+            parts.append(f"<tr>{cells}</tr>")
+        parts.append("</table>")
+    return "".join(parts)
+
+
+def test_a_text_pdf_with_tables_reads_like_its_docx(tmp_path: Path) -> None:
+    # 000 printed by chromium: its goals row runs over a page break, its tables have
+    # merged cells, and the font maps 人/民/长 to radicals (⼈ ⺠ ⻓) in the text layer.
+    case = GOLDEN / "lusong-arts-2024-docx"
+    pdf = _text_pdf(tmp_path, _docx_as_html(case / "report.docx"), is_html=True)
+    outcomes = {}
+    for source in (case / "report.docx", pdf):
+        prepared, fields = _rules(source)
+        truth = load_expected(case)
+        flat = {path: field_json(field) for path, field in fields.items()}
+        outcomes[source.suffix] = {r.path: r.outcome for r in compare(truth, flat, {})}
+    assert not prepared.document.ocr
+    assert "⺠" not in prepared.text and "⼈" not in prepared.text
+    assert "| 年度资金总额 | 69.89 | 80.25 | 80.25 |" in prepared.text
+    right = (Outcome.OK_MATCH, Outcome.FLAGGED_MATCH)
+    lost = [
+        p for p, o in outcomes[".docx"].items() if o in right and outcomes[".pdf"][p] not in right
+    ]
+    assert lost == []
+    assert outcomes[".pdf"]["goals.achieved"] == Outcome.OK_MATCH  # joined over the break
 
 
 def test_text_pdfs_use_their_text_layer(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,13 +29,15 @@ from jixiao.core import (
     TableCell,
     TableRow,
 )
-from jixiao.ocr import OcrEngine, OcrPage, join_pages, row_suspects
+from jixiao.ocr import OcrEngine, OcrPage, OcrRow, join_pages, row_suspects, table_row_text
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 OLD_WORD_SUFFIXES = (".doc", ".wps")
 SUPPORTED_SUFFIXES = (".txt", ".docx", ".pdf", *IMAGE_SUFFIXES, *OLD_WORD_SUFFIXES)
 TEXT_LAYER_MIN_CHARS = 20  # a PDF page with less text than this is a scan
 OCR_DPI = 200
+RULE_SNAP = 2.0  # points: a drawn rule this close to a table's edge closes it
+_CJK_WRAP = re.compile(r"(?<=[^\x00-\x7f])\s*\n\s*(?=[^\x00-\x7f])")
 LIBREOFFICE_TIMEOUT = 180
 
 # charset-normalizer names the narrowest legacy codec that fits; decode with the
@@ -160,12 +163,13 @@ def _scan(ocr: OcrEngine, number: int, image) -> tuple[OcrPage, PageInfo]:
 
 
 def _assemble(pages: list[str | OcrPage]) -> tuple[str, list[SuspectLine]]:
-    """One text from text-layer pages and OCR pages; runs of OCR pages are joined row by
-    row, so a table row cut by a page break is whole again."""
+    """One text from plain text-layer pages and pages read as rows (OCR, or text layers
+    with tables); runs of row pages are joined row by row, so a table row cut by a page
+    break is whole again."""
     texts: list[str] = []
     suspects: list[SuspectLine] = []
-    for is_ocr, run in itertools.groupby(pages, key=lambda page: isinstance(page, OcrPage)):
-        if is_ocr:
+    for in_rows, run in itertools.groupby(pages, key=lambda page: isinstance(page, OcrPage)):
+        if in_rows:
             rows = join_pages(list(run))  # type: ignore[arg-type]
             texts.append("\n".join(row.text for row in rows))
             suspects += row_suspects(rows)
@@ -200,6 +204,8 @@ def read_pdf(path: Path, sha: str, ocr: OcrEngine) -> SourceDocument:
             pages.append(info)
     finally:
         document.close()
+    for index, tabled in _layers_with_tables(path, [p.page - 1 for p in pages if not p.ocr]):
+        texts[index] = tabled
     text, unsure = _assemble(texts)
     if not text.strip():
         raise IngestError(path, "the PDF holds no text, even by OCR")
@@ -212,6 +218,80 @@ def read_pdf(path: Path, sha: str, ocr: OcrEngine) -> SourceDocument:
         pages=pages,
         suspect_lines=unsure,
     )
+
+
+def _layers_with_tables(path: Path, indexes: list[int]) -> Iterable[tuple[int, OcrPage]]:
+    """Text-layer pages that hold ruled tables, re-read with pdfplumber so each table row
+    is one `| a | b |` row (pypdfium2 gives a table's cells as loose lines). Tables only
+    help: when pdfplumber cannot read a page, that page keeps its plain text layer."""
+    if not indexes:
+        return []
+    import logging
+
+    import pdfplumber
+
+    # pdfminer logs every font it finds odd; none of it matters for the text.
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    found: list[tuple[int, OcrPage]] = []
+    try:
+        with pdfplumber.open(path) as pdf:
+            for index in indexes:
+                rows = page_rows_with_tables(pdf.pages[index])
+                if rows is not None:
+                    found.append((index, OcrPage(rows=rows, confidence=1.0)))
+    except Exception:  # pdfminer raises many kinds; the pages not re-read keep their layer
+        return found
+    return found
+
+
+def page_rows_with_tables(page) -> list[OcrRow] | None:
+    """A pdfplumber page as rows top to bottom, each table row with its cells; None when
+    the page has no ruled table. A table running over a page break has no rule where the
+    page cuts it: one is added there, and the row it closes is marked `cut`."""
+    rules = [e for e in page.edges if e["orientation"] == "v" and e["height"] > 1]
+    if not rules:
+        return None
+    top, bottom = min(e["top"] for e in rules), max(e["bottom"] for e in rules)
+    drawn = [e["top"] for e in page.edges if e["orientation"] == "h" and e["width"] > 1]
+    open_bottom = not any(abs(y - bottom) <= RULE_SNAP for y in drawn)
+    tables = page.find_tables(table_settings={"explicit_horizontal_lines": [top, bottom]})
+    if not tables:
+        return None
+    boxes = [table.bbox for table in tables]
+
+    def outside_tables(obj: dict) -> bool:
+        if obj.get("object_type") != "char":
+            return True
+        x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return not any(x0 <= x <= x1 and y0 <= y <= y1 for x0, y0, x1, y1 in boxes)
+
+    prose = page.filter(outside_tables).extract_text_lines()
+    rows = [OcrRow(top=line["top"], text=line["text"], ocr=False) for line in prose]
+    for table in tables:
+        extracted = table.extract()
+        for number, (row, cells) in enumerate(zip(table.rows, extracted, strict=False)):
+            # None marks a grid place covered by a merged cell: not a cell of its own
+            texts = [_cell_text(cell) for cell in cells if cell is not None]
+            if any(texts):
+                cut = open_bottom and number == len(extracted) - 1 and table.bbox[3] >= bottom - 1
+                rows.append(
+                    OcrRow(
+                        top=row.bbox[1],
+                        text=table_row_text(texts),
+                        cells=texts,
+                        cut=cut,
+                        ocr=False,
+                    )
+                )
+    return sorted(rows, key=lambda row: row.top)
+
+
+def _cell_text(cell: str | None) -> str:
+    """A cell's wrapped lines joined: no space between CJK characters, one elsewhere."""
+    if not cell:
+        return ""
+    text = _CJK_WRAP.sub("", cell.strip())
+    return " ".join(text.split()).replace("|", "｜")
 
 
 def read_image(path: Path, sha: str, ocr: OcrEngine) -> SourceDocument:

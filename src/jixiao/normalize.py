@@ -12,6 +12,7 @@ same "one cell per line, blank line between rows" shape as flattened text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 
 from jixiao.core import (
@@ -29,6 +30,27 @@ CELL_PREFIX = "\t"
 SUSPECT_HEAD_CHARS = 200  # a long doubtful stretch is found again by its beginning
 
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+# PDF fonts often map characters to their look-alike radicals or compatibility
+# ideographs (⼈ U+2F08 for 人, ⺠ U+2EA0 for 民); text extraction then yields those.
+# NFKC folds the Kangxi radicals and compatibility ideographs; the simplified radical
+# forms have no decomposition, so they are listed (by their Unicode names).
+_SIMPLIFIED_RADICALS = dict(
+    zip(
+        "⺁⺇⺓⺝⺠⺧⺬⺶⺻⻄⻅⻆⻉⻋⻑⻓⻔⻗⻘⻙⻚⻛⻜⻝⻢⻣⻤⻥⻦⻧⻨⻩⻪⻬⻮⻰",
+        "厂几幺月民牛示羊聿西见角贝车長长门雨青韦页风飞食马骨鬼鱼鸟卤麦黄黾齐齿龙",
+        strict=True,
+    )
+)
+_RADICALS = str.maketrans(
+    {
+        **{
+            chr(code): folded
+            for code in [*range(0x2E80, 0x2FE0), *range(0xF900, 0xFB00)]
+            if len(folded := unicodedata.normalize("NFKC", chr(code))) == 1 and folded != chr(code)
+        },
+        **_SIMPLIFIED_RADICALS,
+    }
+)
 _INVISIBLE = str.maketrans({"\u200b": None, "\ufeff": None, "\u00ad": None, "\xa0": " "})
 
 _DEBRIS_PATTERNS = [
@@ -159,7 +181,7 @@ def _split_lines(raw: str) -> list[str]:
 
 
 def _normalize_line(line: str) -> str:
-    line = line.translate(_INVISIBLE).translate(_FULLWIDTH_DIGITS)
+    line = line.translate(_INVISIBLE).translate(_RADICALS).translate(_FULLWIDTH_DIGITS)
     for pattern in _DEBRIS_PATTERNS:
         line = pattern.sub("", line)
     line = _FIGURE_POINT.sub(".", line)

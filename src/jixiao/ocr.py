@@ -61,6 +61,7 @@ class OcrRow(BaseModel):
     text: str
     cells: list[str] | None = None
     cut: bool = False  # last row of a ruled table reaching the page foot: may run on
+    ocr: bool = True  # False for rows of a PDF's text layer (exact; no doubt to flag)
     unsure: list[str] = Field(default_factory=list)  # pieces read with low confidence
 
 
@@ -479,7 +480,7 @@ def row_suspects(rows: list[OcrRow]) -> list[SuspectLine]:
     found += [
         SuspectLine(text=cell, reason="ocr_page_break", context=row.text)
         for row in rows
-        if row.cut
+        if row.cut and row.ocr
         for cell in row.cells or []
         if cell
     ]
