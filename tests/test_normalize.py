@@ -71,5 +71,8 @@ def test_docx_tables_render_as_flattened_rows_with_spans() -> None:
 
 def test_radical_look_alikes_from_pdf_fonts_become_the_characters() -> None:
     # Kangxi radicals (NFKC folds them) and simplified radical forms (listed by name)
-    assert normalize_text("在职⼈数4⼈，⺠间艺术，⻓期，⻔户") == "在职人数4人，民间艺术，长期，门户"
-    assert normalize_text("收入80.25万元") == "收入80.25万元"
+    assert (
+        normalize_text("在职⼈数4⼈，⺠间艺术，⻓期，⻔户").strip()
+        == "在职人数4人，民间艺术，长期，门户"
+    )
+    assert normalize_text("收入80.25万元").strip() == "收入80.25万元"
