@@ -140,15 +140,86 @@ def degrade(page: Image.Image, rng: random.Random, rotate: float | None = None) 
     return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
 
 
-def scanned_pdf(report: Path, target: Path, seed: int = 7, turn_page: int | None = None) -> int:
+def scanned_pdf(
+    report: Path, target: Path, seed: int = 7, turn_page: int | None = None, turn: int = 180
+) -> int:
     """Write an image-only PDF of `report` as a messy scan; returns the page count.
 
-    `turn_page` (0-based) is scanned upside down, to exercise orientation fixing.
+    `turn_page` (0-based) is scanned turned by `turn` degrees counter-clockwise (180:
+    upside down, 90 or 270: on its side), to exercise orientation fixing.
     """
     rng = random.Random(seed)
     pages = [degrade(page, rng) for page in render_pages(report)]
     if turn_page is not None and turn_page < len(pages):
-        pages[turn_page] = pages[turn_page].rotate(180)
+        pages[turn_page] = pages[turn_page].rotate(turn, expand=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pages[0].save(target, format="PDF", save_all=True, append_images=pages[1:], resolution=DPI)
+    return len(pages)
+
+
+def _perspective_coefficients(source: list[tuple[float, float]], target: list[tuple[float, float]]):
+    """PIL's PERSPECTIVE data: for each output pixel, where to sample the input."""
+    import numpy
+
+    matrix, vector = [], []
+    for (x, y), (u, v) in zip(target, source, strict=True):
+        matrix.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        matrix.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+        vector += [u, v]
+    return numpy.linalg.solve(numpy.array(matrix, float), numpy.array(vector, float)).tolist()
+
+
+def photograph(
+    page: Image.Image, rng: random.Random, shadow_at: tuple[float, float] | None = None
+) -> Image.Image:
+    """A page as a phone photographs it: lying on a desk, seen at a slant (perspective),
+    lit unevenly from one side with a soft shadow, a little out of focus, JPEG-saved.
+    `shadow_at` places the shadow's middle (shares of the frame's width and height)."""
+    import numpy
+
+    width, height = page.size
+    frame = (int(width * 1.16), int(height * 1.12))
+    left, top = (frame[0] - width) // 2, (frame[1] - height) // 2
+    desk = Image.new("RGB", frame, (118, 104, 92))
+    desk = Image.blend(desk, Image.effect_noise(frame, 40).convert("RGB"), 0.15)
+    paper = Image.merge(
+        "RGB", [page.point(lambda v, tint=t: v * tint // 255) for t in (246, 240, 228)]
+    )
+    desk.paste(paper, (left, top))
+    slant = [rng.uniform(0.02, 0.06) for _ in range(4)]
+    corners = [(left, top), (left + width, top), (left + width, top + height), (left, top + height)]
+    seen = [
+        (left + width * slant[0], top + height * slant[0] / 2),
+        (left + width * (1 - slant[1] / 2), top),
+        (left + width * (1 - slant[2]), top + height * (1 - slant[2] / 3)),
+        (left, top + height * (1 - slant[3] / 3)),
+    ]
+    photo = desk.transform(
+        frame,
+        Image.Transform.PERSPECTIVE,
+        _perspective_coefficients(corners, seen),
+        resample=Image.Resampling.BICUBIC,
+        fillcolor=(118, 104, 92),
+    )
+    ys, xs = numpy.mgrid[0 : frame[1], 0 : frame[0]]
+    light = 1.0 - 0.45 * (xs / frame[0]) * (0.6 + 0.4 * ys / frame[1])
+    at = rng.uniform(0.2, 0.8), rng.uniform(0.5, 0.9)
+    cx, cy = (shadow_at or at)[0] * frame[0], (shadow_at or at)[1] * frame[1]
+    shadow = 0.25 * numpy.exp(
+        -(((xs - cx) / (frame[0] * 0.25)) ** 2 + ((ys - cy) / (frame[1] * 0.2)) ** 2)
+    )
+    lit = numpy.asarray(photo, float) * (light - shadow)[..., None]
+    photo = Image.fromarray(numpy.clip(lit, 0, 255).astype("uint8"))
+    photo = photo.filter(ImageFilter.GaussianBlur(radius=1.0))
+    buffer = io.BytesIO()
+    photo.save(buffer, format="JPEG", quality=75)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+
+
+def photographed_pdf(report: Path, target: Path, seed: int = 7) -> int:
+    """Write a PDF of `report` as a phone scanning app makes one: a photo per page."""
+    rng = random.Random(seed)
+    pages = [photograph(page, rng) for page in render_pages(report)]
     target.parent.mkdir(parents=True, exist_ok=True)
     pages[0].save(target, format="PDF", save_all=True, append_images=pages[1:], resolution=DPI)
     return len(pages)

@@ -30,7 +30,7 @@ from jixiao.ocr import (
 from jixiao.output import field_json
 from jixiao.pipeline import prepare, settle_report
 from jixiao.settings import Settings
-from scans import FONT_PATHS, scanned_pdf
+from scans import FONT_PATHS, photographed_pdf, scanned_pdf
 
 CHROMIUM = "/usr/bin/chromium"
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
@@ -161,17 +161,35 @@ def _outcomes(fields) -> dict[str, Outcome]:
     return {r.path: r.outcome for r in compare(truth, flat, {})}
 
 
-@pytest.fixture(scope="module")
-def scanned_001(tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("scan") / "001.pdf"
-    scanned_pdf(EXAMPLES / "001_ff46524d0f176dc8.txt", target, seed=11, turn_page=1)
-    return target
+def _scan_with_turned_page(turn: int):
+    def make(report: Path, target: Path) -> None:
+        scanned_pdf(report, target, seed=11, turn_page=1, turn=turn)
+
+    return make
 
 
-def test_a_scanned_pdf_keeps_the_text_versions_correct_fields(scanned_001: Path) -> None:
-    prepared, scan = _rules(scanned_001)
+def _phone_photos(report: Path, target: Path) -> None:
+    photographed_pdf(report, target, seed=11)
+
+
+@pytest.mark.parametrize(
+    ("make", "rotations"),
+    [
+        (_scan_with_turned_page(180), [0, 180]),
+        (_scan_with_turned_page(90), [0, 270]),
+        (_phone_photos, [0, 0]),
+    ],
+    ids=["scan, second page upside down", "scan, second page on its side", "phone photos"],
+)
+def test_a_scanned_pdf_keeps_the_text_versions_correct_fields(
+    tmp_path: Path, make, rotations: list[int]
+) -> None:
+    scan_path = tmp_path / "001.pdf"
+    make(EXAMPLES / "001_ff46524d0f176dc8.txt", scan_path)
+    prepared, scan = _rules(scan_path)
     assert prepared.document.ocr and prepared.document.format == "pdf"
-    assert [p.rotation for p in prepared.document.pages] == [0, 180]  # the turned page
+    # A turned page is found and turned back (degrees counter-clockwise).
+    assert [p.rotation for p in prepared.document.pages] == rotations
     assert all(p.confidence > 0.9 for p in prepared.document.pages)
     _, text = _rules(EXAMPLES / "001_ff46524d0f176dc8.txt")
     right = (Outcome.OK_MATCH, Outcome.FLAGGED_MATCH)
@@ -200,6 +218,23 @@ def test_images_are_read_by_ocr(tmp_path: Path) -> None:
     document = read_source(path)
     assert document.ocr and document.format == "image"
     assert "80.25万元" in document.text
+
+
+def test_a_phone_photos_exif_turn_is_applied(tmp_path: Path) -> None:
+    font = ImageFont.truetype(next(p for p in FONT_PATHS if Path(p).exists()), 30)
+    upright = Image.new("RGB", (1000, 200), "white")
+    ImageDraw.Draw(upright).text(
+        (30, 60), "项目支出10.15万元，基本支出70.1万元。", font=font, fill="black"
+    )
+    # The sensor's image lies on its side; EXIF orientation 6 says "turn 90° clockwise".
+    sensor = upright.rotate(90, expand=True)
+    exif = sensor.getexif()
+    exif[0x0112] = 6
+    path = tmp_path / "photo.jpg"
+    sensor.save(path, quality=85, exif=exif)
+    document = read_source(path)
+    assert document.pages[0].rotation == 0  # upright before OCR: no turn left to find
+    assert "项目支出10.15万元" in document.text
 
 
 def _text_pdf(tmp_path: Path, body: str, is_html: bool = False) -> Path:

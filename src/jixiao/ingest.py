@@ -295,11 +295,15 @@ def _cell_text(cell: str | None) -> str:
 
 
 def read_image(path: Path, sha: str, ocr: OcrEngine) -> SourceDocument:
-    from PIL import Image, ImageSequence, UnidentifiedImageError
+    from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
     try:
         with Image.open(path) as picture:
-            frames = [frame.convert("RGB") for frame in ImageSequence.Iterator(picture)]
+            # A phone stores its photos as the sensor saw them, with the turn in EXIF.
+            frames = [
+                ImageOps.exif_transpose(frame).convert("RGB")
+                for frame in ImageSequence.Iterator(picture)
+            ]
     except (UnidentifiedImageError, OSError) as exc:
         raise IngestError(path, f"not a readable image ({exc})") from exc
     scanned = [_scan(ocr, number, frame) for number, frame in enumerate(frames, 1)]

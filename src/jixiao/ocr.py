@@ -1,6 +1,7 @@
 """OCR: page images -> rows of text in reading order, with confidences, offline.
 
-In: a page image (PIL) from a scanned PDF or a photo.
+In: a page image (PIL) from a scanned PDF or a photo (cut out, flattened and levelled
+first by `pageimage.prepare_page`).
 Out: an `OcrPage`: the page's rows (prose lines; pieces standing in columns and the cells
 of ruled tables as `| a | b |` rows, so tables stay tables), its mean confidence, the
 rotation applied, and per row the pieces read with low confidence. `join_pages` puts the
@@ -20,6 +21,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 from jixiao.core import SuspectLine
+from jixiao.pageimage import prepare_page
 
 LOW_CONFIDENCE = 0.85  # a line below this is flagged wherever a figure of it is used
 ORIENTATION_PROBE_SIDE = 1000  # pixels: orientation is judged on a smaller copy
@@ -31,11 +33,8 @@ DET_UNCLIP_RATIO = 1.4
 PAGE_FOOT = 0.85  # a table reaching below this share of the page height may run on
 INK_LEVEL = 140  # grey level below which a pixel is ink
 RULE_MIN_HEIGHT = 25  # pixels: a vertical table rule spans at least this much of a row
-MAX_SKEW_DEGREES = 5.0
-SKEW_STEP_DEGREES = 0.25
-MIN_SKEW_DEGREES = 0.25
-SKEW_PROBE_SIDE = 900
-BICUBIC = 3  # PIL.Image.Resampling.BICUBIC, without importing PIL at module load
+RULE_SLICE = 150  # pixels: a taller row is searched for rules slice by slice ...
+RULE_DRIFT = 4  # ... and a rule may move this many pixels sideways from one to the next
 SAME_ROW_OVERLAP = 0.6  # share of the shorter box's height two pieces of a row share
 
 
@@ -149,9 +148,7 @@ class OcrEngine:
         return best
 
     def page(self, image) -> OcrPage:
-        skew = skew_angle(image)
-        if abs(skew) >= MIN_SKEW_DEGREES:
-            image = image.rotate(skew, resample=BICUBIC, fillcolor="white")
+        image = prepare_page(image)
         lines = self.lines(image)
         rotation = self.orientation(image, sideways=is_sideways(lines))
         if rotation:
@@ -202,25 +199,6 @@ def _piece(line: OcrLine, words: list[tuple[str, float, float]]) -> OcrLine:
     return line.model_copy(
         update={"text": text, "left": words[0][1], "right": words[-1][2], "words": words}
     )
-
-
-def skew_angle(image) -> float:
-    """The small rotation (degrees) that levels the text lines of a scan: the angle at
-    which rows of ink line up best (the horizontal projection varies most)."""
-    import numpy
-
-    probe = image.convert("L")
-    probe.thumbnail((SKEW_PROBE_SIDE, SKEW_PROBE_SIDE))
-    best, best_score = 0.0, -1.0
-    steps = int(MAX_SKEW_DEGREES / SKEW_STEP_DEGREES)
-    for step in range(-steps, steps + 1):
-        angle = step * SKEW_STEP_DEGREES
-        turned = numpy.asarray(probe.rotate(angle, resample=BICUBIC, fillcolor=255))
-        profile = (turned < 128).sum(axis=1).astype(float)
-        score = float(numpy.var(profile))
-        if score > best_score:
-            best, best_score = angle, score
-    return best
 
 
 def is_sideways(lines: list[OcrLine]) -> bool:
@@ -285,6 +263,35 @@ def _runs(flags, minimum: int) -> list[tuple[int, int]]:
     return runs
 
 
+def _rule_columns(ink) -> list[float]:
+    """Columns of a strip that are ink along nearly its whole height."""
+    return [(a + b) / 2 for a, b in _runs(ink.sum(axis=0) > ink.shape[0] * 0.8, 1)]
+
+
+def vertical_rules(band) -> list[float]:
+    """The x of each vertical rule crossing a table row (a boolean ink mask of the row).
+
+    A tall row is read in slices and a rule is followed from slice to slice, so a rule
+    that leans a few pixels over the page's height (a photographed page straightened
+    from imprecise corners, a curled scan) is still found."""
+    height = band.shape[0]
+    if height <= RULE_SLICE * 1.5:
+        return _rule_columns(band)
+    slices = [
+        band[top : top + RULE_SLICE] for top in range(0, height - RULE_SLICE // 2, RULE_SLICE)
+    ]
+    chains = [[x] for x in _rule_columns(slices[0])]
+    for piece in slices[1:]:
+        found = _rule_columns(piece)
+        chains = [
+            [*chain, nearest]
+            for chain in chains
+            for nearest in [min(found, key=lambda x, end=chain[-1]: abs(x - end), default=None)]
+            if nearest is not None and abs(nearest - chain[-1]) <= RULE_DRIFT
+        ]
+    return [sum(chain) / len(chain) for chain in chains]
+
+
 def ruled_tables(image) -> list[RuledTable]:
     """Tables drawn with horizontal and vertical rules on an upright page."""
     import cv2
@@ -300,6 +307,8 @@ def ruled_tables(image) -> list[RuledTable]:
         ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, RULE_MIN_HEIGHT))
     )
     grid = cv2.dilate(wide | tall, numpy.ones((5, 5), numpy.uint8))
+    # A rule leaning a few pixels over its length still fills one widened pixel row.
+    level = cv2.dilate(wide, numpy.ones((2 * RULE_DRIFT + 1, 1), numpy.uint8))
     count, _, stats, _ = cv2.connectedComponentsWithStats(grid)
     tables = []
     for index in range(1, count):
@@ -308,15 +317,15 @@ def ruled_tables(image) -> list[RuledTable]:
             continue
         rows = [
             y + (a + b) / 2
-            for a, b in _runs((wide[y : y + h, x : x + w] > 0).sum(axis=1) > w * 0.5, 1)
+            for a, b in _runs((level[y : y + h, x : x + w] > 0).sum(axis=1) > w * 0.5, 1)
         ]
         bands = []
         for top, bottom in itertools.pairwise(rows):
             if bottom - top < RULE_MIN_HEIGHT:
                 continue
-            middle = tall[int(top) + 3 : int(bottom) - 3, x : x + w] > 0
             edges = [
-                x + (a + b) / 2 for a, b in _runs(middle.sum(axis=0) > middle.shape[0] * 0.8, 1)
+                x + edge
+                for edge in vertical_rules(tall[int(top) + 3 : int(bottom) - 3, x : x + w] > 0)
             ]
             if len(edges) >= 2:
                 bands.append((top, bottom, edges))
