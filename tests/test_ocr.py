@@ -207,6 +207,33 @@ def test_a_scanned_pdf_keeps_the_text_versions_correct_fields(
     assert wrong_ok == []
 
 
+def test_figure_misreadings_in_a_scan_are_repaired_and_flagged(tmp_path: Path) -> None:
+    # The page itself carries what OCR often reads: "0.0l" (l for 1), "0,46" (a comma for
+    # the decimal point). Through OCR, normalization and the validator, both figures
+    # come out right and flagged for a reviewer, never ok.
+    text = (EXAMPLES / "001_ff46524d0f176dc8.txt").read_text(encoding="utf-8")
+    misprinted = text.replace("其他资金来源0.01万元", "其他资金来源0.0l万元").replace(
+        "结余结转0.46万元", "结余结转0,46万元"
+    )
+    assert misprinted.count("0.0l万元") == misprinted.count("0,46万元") == 1
+    report = tmp_path / "001.txt"
+    report.write_text(misprinted, encoding="utf-8")
+    scanned_pdf(report, tmp_path / "001.pdf", seed=11)
+    prepared, fields = _rules(tmp_path / "001.pdf")
+    assert "0.0l万元" in prepared.document.text and "0,46万元" in prepared.document.text
+    other, carryover = fields["funds.other_funds"], fields["funds.carryover"]
+    assert (other.value, other.status, other.flags) == (
+        Decimal("0.01"),
+        FieldStatus.FLAGGED,
+        ["ocr_repaired_digit"],
+    )
+    assert (carryover.value, carryover.status, carryover.flags) == (
+        Decimal("0.46"),
+        FieldStatus.FLAGGED,
+        ["ocr_suspicious_separator"],
+    )
+
+
 def test_images_are_read_by_ocr(tmp_path: Path) -> None:
     font = ImageFont.truetype(next(p for p in FONT_PATHS if Path(p).exists()), 30)
     image = Image.new("RGB", (1000, 200), "white")
