@@ -187,23 +187,28 @@ def _in_order(points: Any) -> tuple[Any, Any, Any, Any]:
     )
 
 
+def _background(grey: Any) -> Any:
+    """The paper's brightness without the ink: the brightest pixel nearby, smoothed."""
+    import cv2
+    import numpy
+
+    kernel = max(15, (min(grey.shape) // 40) | 1)
+    return cv2.GaussianBlur(
+        cv2.dilate(grey, numpy.ones((kernel, kernel), numpy.uint8)), (0, 0), kernel
+    )
+
+
 def flatten_light(image: Any) -> Any:
     """The page divided by its own background brightness, when that varies across it;
-    an evenly lit page is returned as it is."""
-    import cv2
+    an evenly lit page is returned as it is (judged on a smaller copy, which is quick)."""
     import numpy
     from PIL import Image
 
-    grey = numpy.asarray(image.convert("L"))
-    # The paper's brightness without the ink: the brightest pixel nearby, smoothed.
-    kernel = max(15, (min(grey.shape) // 40) | 1)
-    background = cv2.GaussianBlur(
-        cv2.dilate(grey, numpy.ones((kernel, kernel), numpy.uint8)), (0, 0), kernel
-    )
-    low, high = numpy.percentile(background, (2, 98))
+    low, high = numpy.percentile(_background(_grey_probe(image)[0]), (2, 98))
     if high - low < UNEVEN_LIGHT_SPREAD:
         return image
-    flat = numpy.clip(grey.astype(float) / numpy.maximum(background, 1) * 255, 0, 255)
+    grey = numpy.asarray(image.convert("L"))
+    flat = numpy.clip(grey.astype(float) / numpy.maximum(_background(grey), 1) * 255, 0, 255)
     return Image.fromarray(flat.astype(numpy.uint8)).convert("RGB")
 
 
