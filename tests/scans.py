@@ -129,15 +129,27 @@ def render_pages(report: Path) -> list[Image.Image]:
     return pages
 
 
+def _jpeg(image: Image.Image, quality: int) -> Image.Image:
+    """The image as it comes back from being saved as a JPEG (with its artefacts)."""
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="JPEG", quality=quality)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+
+
+def _write_pdf(pages: list[Image.Image], target: Path) -> int:
+    """An image-only PDF of the pages, no text layer; returns the page count."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pages[0].save(target, format="PDF", save_all=True, append_images=pages[1:], resolution=DPI)
+    return len(pages)
+
+
 def degrade(page: Image.Image, rng: random.Random, rotate: float | None = None) -> Image.Image:
     angle = rotate if rotate is not None else rng.uniform(-2.5, 2.5)
     messy = page.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
     messy = messy.filter(ImageFilter.GaussianBlur(radius=0.8))
     noise = Image.effect_noise(messy.size, 18)
     messy = Image.blend(messy, noise, 0.08)
-    buffer = io.BytesIO()
-    messy.convert("RGB").save(buffer, format="JPEG", quality=55)
-    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    return _jpeg(messy, quality=55)
 
 
 def scanned_pdf(
@@ -152,9 +164,7 @@ def scanned_pdf(
     pages = [degrade(page, rng) for page in render_pages(report)]
     if turn_page is not None and turn_page < len(pages):
         pages[turn_page] = pages[turn_page].rotate(turn, expand=True)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    pages[0].save(target, format="PDF", save_all=True, append_images=pages[1:], resolution=DPI)
-    return len(pages)
+    return _write_pdf(pages, target)
 
 
 def _perspective_coefficients(source: list[tuple[float, float]], target: list[tuple[float, float]]):
@@ -203,23 +213,19 @@ def photograph(
     )
     ys, xs = numpy.mgrid[0 : frame[1], 0 : frame[0]]
     light = 1.0 - 0.45 * (xs / frame[0]) * (0.6 + 0.4 * ys / frame[1])
-    at = rng.uniform(0.2, 0.8), rng.uniform(0.5, 0.9)
-    cx, cy = (shadow_at or at)[0] * frame[0], (shadow_at or at)[1] * frame[1]
+    drawn = rng.uniform(0.2, 0.8), rng.uniform(0.5, 0.9)  # drawn always: same seed, same slant
+    cx, cy = (share * side for share, side in zip(shadow_at or drawn, frame, strict=True))
     shadow = 0.25 * numpy.exp(
         -(((xs - cx) / (frame[0] * 0.25)) ** 2 + ((ys - cy) / (frame[1] * 0.2)) ** 2)
     )
     lit = numpy.asarray(photo, float) * (light - shadow)[..., None]
     photo = Image.fromarray(numpy.clip(lit, 0, 255).astype("uint8"))
     photo = photo.filter(ImageFilter.GaussianBlur(radius=1.0))
-    buffer = io.BytesIO()
-    photo.save(buffer, format="JPEG", quality=75)
-    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    return _jpeg(photo, quality=75)
 
 
 def photographed_pdf(report: Path, target: Path, seed: int = 7) -> int:
     """Write a PDF of `report` as a phone scanning app makes one: a photo per page."""
     rng = random.Random(seed)
     pages = [photograph(page, rng) for page in render_pages(report)]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    pages[0].save(target, format="PDF", save_all=True, append_images=pages[1:], resolution=DPI)
-    return len(pages)
+    return _write_pdf(pages, target)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from decimal import Decimal
+from functools import partial
 from html import escape as html_escape
 from pathlib import Path
 
@@ -161,23 +162,12 @@ def _outcomes(fields) -> dict[str, Outcome]:
     return {r.path: r.outcome for r in compare(truth, flat, {})}
 
 
-def _scan_with_turned_page(turn: int):
-    def make(report: Path, target: Path) -> None:
-        scanned_pdf(report, target, seed=11, turn_page=1, turn=turn)
-
-    return make
-
-
-def _phone_photos(report: Path, target: Path) -> None:
-    photographed_pdf(report, target, seed=11)
-
-
 @pytest.mark.parametrize(
     ("make", "rotations"),
     [
-        (_scan_with_turned_page(180), [0, 180]),
-        (_scan_with_turned_page(90), [0, 270]),
-        (_phone_photos, [0, 0]),
+        (partial(scanned_pdf, seed=11, turn_page=1, turn=180), [0, 180]),
+        (partial(scanned_pdf, seed=11, turn_page=1, turn=90), [0, 270]),
+        (partial(photographed_pdf, seed=11), [0, 0]),
     ],
     ids=["scan, second page upside down", "scan, second page on its side", "phone photos"],
 )

@@ -271,24 +271,21 @@ def _rule_columns(ink) -> list[float]:
 def vertical_rules(band) -> list[float]:
     """The x of each vertical rule crossing a table row (a boolean ink mask of the row).
 
-    A tall row is read in slices and a rule is followed from slice to slice, so a rule
-    that leans a few pixels over the page's height (a photographed page straightened
-    from imprecise corners, a curled scan) is still found."""
-    height = band.shape[0]
-    if height <= RULE_SLICE * 1.5:
-        return _rule_columns(band)
-    slices = [
-        band[top : top + RULE_SLICE] for top in range(0, height - RULE_SLICE // 2, RULE_SLICE)
-    ]
+    The row is read in slices about RULE_SLICE high (a short row is one slice) and each
+    rule is followed from slice to slice, so a rule that leans a few pixels over the
+    page's height (a photographed page straightened from imprecise corners, a curled
+    scan) is still found."""
+    import numpy
+
+    slices = numpy.array_split(band, max(1, band.shape[0] // RULE_SLICE))
     chains = [[x] for x in _rule_columns(slices[0])]
     for piece in slices[1:]:
-        found = _rule_columns(piece)
-        chains = [
-            [*chain, nearest]
-            for chain in chains
-            for nearest in [min(found, key=lambda x, end=chain[-1]: abs(x - end), default=None)]
-            if nearest is not None and abs(nearest - chain[-1]) <= RULE_DRIFT
-        ]
+        found, followed = _rule_columns(piece), []
+        for chain in chains:
+            nearest = min(found, key=lambda x, end=chain[-1]: abs(x - end), default=None)
+            if nearest is not None and abs(nearest - chain[-1]) <= RULE_DRIFT:
+                followed.append([*chain, nearest])
+        chains = followed
     return [sum(chain) / len(chain) for chain in chains]
 
 

@@ -78,7 +78,7 @@ def find_paper(image: Any) -> Any | None:
     cv2.fillPoly(inside, [corners.round().astype(numpy.int32)], 255)
     if numpy.median(grey[inside > 0]) - numpy.median(grey[inside == 0]) < PAPER_MIN_CONTRAST:
         return None
-    top_left, top_right, bottom_right, bottom_left = _in_order(corners.reshape(4, 2) * scale)
+    top_left, top_right, bottom_right, bottom_left = corners.reshape(4, 2) * scale
     width = max(
         numpy.linalg.norm(top_right - top_left), numpy.linalg.norm(bottom_right - bottom_left)
     )
@@ -102,11 +102,11 @@ def find_paper(image: Any) -> Any | None:
 
 
 def _four_corners(outline: Any, shade: Any) -> Any | None:
-    """The paper's four corners, where neighbouring sides meet. A side is first the
-    outline's straightest long edge facing that way (a shadow or a thumb that cuts off a
-    corner of the bright shape leaves a slanted edge, which is passed over), then the
-    paper's true edge found near it in `shade` (log brightness), which light falling
-    unevenly does not move."""
+    """The paper's four corners (top-left, top-right, bottom-right, bottom-left), where
+    neighbouring sides meet. A side is first the outline's straightest long edge facing
+    that way (a shadow or a thumb that cuts off a corner of the bright shape leaves a
+    slanted edge, which is passed over), then the paper's true edge found near it in
+    `shade` (log brightness), which light falling unevenly does not move."""
     import cv2
     import numpy
 
@@ -128,7 +128,9 @@ def _four_corners(outline: Any, shade: Any) -> Any | None:
             best[facing] = (deviation, start, end, normal)
     if len(best) != 4:
         return None
-    lines = [_edge_side(shade, *best[f][1:]) for f in (270, 0, 90, 180)]
+    # Sides left, top, right, bottom: neighbours meet top-left, top-right, bottom-right,
+    # bottom-left, the order the corners are returned in.
+    lines = [_edge_side(shade, *best[f][1:]) for f in (180, 270, 0, 90)]
     corners = []
     for first, second in zip(lines, lines[1:] + lines[:1], strict=True):
         meet = numpy.cross(first, second)
@@ -174,17 +176,6 @@ def _edge_side(shade: Any, start: Any, end: Any, outward: Any) -> Any:
     points = numpy.array(found, numpy.float32)
     vx, vy, x, y = cv2.fitLine(points, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
     return numpy.cross([x, y, 1.0], [x + vx, y + vy, 1.0])
-
-
-def _in_order(points: Any) -> tuple[Any, Any, Any, Any]:
-    """Four corners as top-left, top-right, bottom-right, bottom-left."""
-    sums, differences = points.sum(axis=1), points[:, 1] - points[:, 0]
-    return (
-        points[sums.argmin()],
-        points[differences.argmin()],
-        points[sums.argmax()],
-        points[differences.argmax()],
-    )
 
 
 def _background(grey: Any) -> Any:
