@@ -20,9 +20,9 @@ from rich.table import Table
 
 from jixiao import __version__
 from jixiao.core import ReportStatus
-from jixiao.llm import LLMConfigError
+from jixiao.errors import CaseError, ConfigError, LLMConfigError
 from jixiao.pipeline import BatchResult, ReportSummary, run_batch
-from jixiao.settings import ConfigError, LLMMode, ProviderName, load_settings
+from jixiao.settings import LLMMode, ProviderName, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -192,7 +192,7 @@ def record(
     config: Annotated[Path | None, typer.Option(help="TOML config file.")] = None,
 ) -> None:
     """Refresh golden cases' recordings from a live endpoint (JIXIAO_* settings)."""
-    from jixiao.golden import CaseError, case_dirs, record_case
+    from jixiao.golden import case_dirs, record_case
 
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
     settings = _llm_settings(config, base_url=base_url, model=model, mode=mode, use_cache=False)
@@ -343,7 +343,7 @@ def promote(
 ) -> None:
     """Make a reviewed report a golden case: its input, recordings from the cache, and the
     reviewed values as expected.json."""
-    from jixiao.golden import CaseError, promote_report
+    from jixiao.golden import promote_report
 
     settings = _llm_settings(config, cache_dir=cache_dir)
     try:

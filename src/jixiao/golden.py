@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 from jixiao.catalog import load_catalog
 from jixiao.core import FieldStatus, ReportResult, ReportStatus
 from jixiao.decisions import DecisionStore
+from jixiao.errors import CaseError
 from jixiao.evidence import squash
 from jixiao.export import apply_decisions, list_reports
 from jixiao.files import write_text_atomic
@@ -69,10 +70,6 @@ class Outcome(StrEnum):
     def rank(self) -> int:
         """Higher is better; a drop in rank against the baseline is a regression."""
         return {"ok_match": 3, "flagged_match": 2, "absent": 3}.get(self.value, 0)
-
-
-class CaseError(Exception):
-    pass
 
 
 class FieldResult(BaseModel):

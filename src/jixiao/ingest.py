@@ -29,6 +29,7 @@ from jixiao.core import (
     TableCell,
     TableRow,
 )
+from jixiao.errors import IngestError
 from jixiao.ocr import OcrEngine, OcrPage, OcrRow, join_pages, row_suspects, table_row_text
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
@@ -43,15 +44,6 @@ LIBREOFFICE_TIMEOUT = 180
 # charset-normalizer names the narrowest legacy codec that fits; decode with the
 # superset so that rare characters outside GB2312/GBK still decode.
 _ENCODING_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "ascii": "utf_8"}
-
-
-class IngestError(Exception):
-    """A file that cannot be read as a report; the message names the file and why."""
-
-    def __init__(self, path: Path | str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path = str(path)
-        self.reason = reason
 
 
 def find_reports(paths: Iterable[Path]) -> list[tuple[Path, Path]]:

@@ -45,6 +45,7 @@ from tenacity import (
 
 from jixiao.catalog import load_catalog
 from jixiao.core import Chunk, ChunkAnswer, ChunkStatus, Usage
+from jixiao.errors import LLMConfigError
 from jixiao.recording import (
     CallRecording,
     ReplayMissingError,
@@ -64,10 +65,6 @@ INSTRUCTOR_MODES = {
     LLMMode.MD_JSON: instructor.Mode.MD_JSON,
 }
 CACHE_FORMAT = 1
-
-
-class LLMConfigError(Exception):
-    """The LLM settings cannot work (no model, no recordings...)."""
 
 
 # --- prompts -------------------------------------------------------------------------

@@ -41,8 +41,9 @@ from jixiao.core import (
     Suspect,
     Usage,
 )
+from jixiao.errors import IngestError
 from jixiao.files import write_text_atomic
-from jixiao.ingest import IngestError, find_reports, read_source
+from jixiao.ingest import find_reports, read_source
 from jixiao.llm import Provider, load_prompts, open_provider
 from jixiao.merge import merge_answers
 from jixiao.normalize import normalize_document

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from jixiao.errors import ReplayMissingError
 from jixiao.files import write_text_atomic
 
 RECORDING_VERSION = 1
@@ -68,10 +69,6 @@ def write_recording(directory: Path, recording: CallRecording) -> Path:
     text = json.dumps(recording.model_dump(mode="json"), ensure_ascii=False, indent=2)
     write_text_atomic(path, text + "\n")
     return path
-
-
-class ReplayMissingError(LookupError):
-    pass
 
 
 class ReplayStore:

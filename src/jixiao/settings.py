@@ -18,6 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from jixiao.errors import ConfigError
+
 
 class ProviderName(StrEnum):
     AUTO = "auto"  # openai when an endpoint or model is configured, else none
@@ -107,10 +109,6 @@ def load_settings(
                 values[field] = environ[name]
     values.update({key: value for key, value in (overrides or {}).items() if value is not None})
     return Settings.model_validate(values)
-
-
-class ConfigError(Exception):
-    pass
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
