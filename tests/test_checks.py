@@ -2,13 +2,15 @@ from decimal import Decimal
 
 from jixiao.catalog import load_catalog
 from jixiao.checks import load_checks, run_checks
-from jixiao.core import ReportField
+from jixiao.core import LIST_ITEM_TYPES, ReportField
 
 
 def _fields(**values) -> dict[str, ReportField]:
     catalog = load_catalog()
     fields = {path: ReportField() for path in catalog.all_paths}
     for key, value in values.items():
+        if key in LIST_ITEM_TYPES:
+            value = [LIST_ITEM_TYPES[key].model_validate(item) for item in value]
         fields[key.replace("__", ".")] = ReportField(value=value)
     return fields
 

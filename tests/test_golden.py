@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 from conftest import ROOT
 from jixiao.catalog import load_catalog
 from jixiao.cli import app
+from jixiao.figures import FIGURE_RE, parse_figure
 from jixiao.golden import case_dirs, case_input
 from jixiao.ingest import read_source
 from jixiao.normalize import normalize_document
-from jixiao.numbers import FIGURE_RE, parse_figure
 
 GOLDEN = ROOT / "golden"
 CASES = case_dirs(GOLDEN)

@@ -91,10 +91,10 @@ def test_lists_are_combined_and_deduplicated() -> None:
         ]
     )
     (merged,) = fields["projects"].value
-    assert merged["actual"] == Decimal("10.15")
-    assert merged["evidence"][0].quote == "项目支出10.15万元"
+    assert merged.actual == Decimal("10.15")
+    assert merged.evidence[0].quote == "项目支出10.15万元"
     (problem,) = fields["problems"].value
-    assert problem["evidence"] == []  # 资金短缺 is not in TEXT
+    assert problem.evidence == []  # 资金短缺 is not in TEXT
 
 
 def test_coerce_values_by_kind() -> None:

@@ -10,8 +10,8 @@ import pytest
 
 from conftest import EXAMPLES
 from jixiao.catalog import load_catalog
-from jixiao.core import ChunkAnswer, ChunkStatus, FieldStatus
-from jixiao.numbers import parse_figure
+from jixiao.core import ChunkAnswer, ChunkStatus, FieldStatus, Project
+from jixiao.figures import parse_figure
 from jixiao.pipeline import prepare, settle_report
 from jixiao.settings import Settings
 
@@ -88,7 +88,7 @@ def _states(value, quote: str) -> bool:
 
 def test_the_real_gap_between_projects_and_their_total_is_flagged() -> None:
     _, fields, flags = _settle(SHIFENG_ARTS)
-    actuals = [p["actual"] for p in fields["projects"].value]
+    actuals = [p.actual for p in fields["projects"].value]
     assert actuals == [Decimal("4.22"), Decimal("4.00")]
     assert fields["funds.project"].value == Decimal("8.23")
     (gap,) = [f for f in flags if f.code == "sum_projects"]
@@ -166,5 +166,5 @@ def test_ocr_doubts_flag_a_value_only_when_no_clean_reading_supports_it() -> Non
         "funds.income_total": ReportField(value=Decimal("80.25"), evidence=[in_table, in_prose])
     }
     assert suspect_flags(both, doubt) == []
-    items = {"projects": ReportField(value=[{"name": "甲", "evidence": [in_table.model_dump()]}])}
+    items = {"projects": ReportField(value=[Project(name="甲", evidence=[in_table])])}
     assert [f.field for f in suspect_flags(items, doubt)] == ["projects[0]"]

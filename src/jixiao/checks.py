@@ -13,13 +13,15 @@ import tomllib
 from decimal import Decimal
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TypeVar
 
 from pydantic import BaseModel, Field
 
 from jixiao.catalog import Catalog, FieldKind
-from jixiao.core import Flag, ReportField, Severity
-from jixiao.numbers import format_decimal
+from jixiao.core import Flag, Indicator, ListItem, Project, ReportField, Severity
+from jixiao.figures import format_decimal
+
+ItemT = TypeVar("ItemT", bound=ListItem)
 
 
 class CheckRule(BaseModel):
@@ -115,12 +117,17 @@ def check_sum(rule: CheckRule, fields: dict[str, ReportField], tolerance: Decima
     ]
 
 
-def _grounded(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Items the validator found in the report as what they claim to be."""
-    return [i for i in items if not {"not_in_source", "weak_label"} & set(i.get("flags", []))]
+def _grounded(items: list[ItemT]) -> list[tuple[int, ItemT]]:
+    """(index in the list, item) of the items the validator found in the report as what
+    they claim to be."""
+    return [
+        (index, item)
+        for index, item in enumerate(items)
+        if not {"not_in_source", "weak_label"} & set(item.flags)
+    ]
 
 
-def _projects(fields: dict[str, ReportField]) -> list[dict[str, Any]]:
+def _projects(fields: dict[str, ReportField]) -> list[tuple[int, Project]]:
     field = fields.get("projects")
     return _grounded(list(field.value or [])) if field is not None else []
 
@@ -128,7 +135,7 @@ def _projects(fields: dict[str, ReportField]) -> list[dict[str, Any]]:
 def check_projects_sum(
     rule: CheckRule, fields: dict[str, ReportField], tolerance: Decimal
 ) -> list[Flag]:
-    actuals = [p.get("actual") for p in _projects(fields)]
+    actuals = [p.actual for _, p in _projects(fields)]
     if len(actuals) < 1 or any(a is None for a in actuals):
         return []
     total_sum = sum((Decimal(str(a)) for a in actuals), Decimal(0))
@@ -137,23 +144,20 @@ def check_projects_sum(
         if total is None or total == total_sum:
             continue
         names = " + ".join(
-            f"{p.get('name')}={_fmt(Decimal(str(p['actual'])))}" for p in _projects(fields)
+            f"{p.name}={_fmt(Decimal(str(p.actual)))}" for _, p in _projects(fields)
         )
         detail = f"{names} = {_fmt(total_sum)}, but {path} is {_fmt(total)}"
         return [_mismatch(rule, path, detail, total_sum - total, len(actuals), tolerance)]
     return []
 
 
-PROJECT_BALANCE_PARTS = ("budget_initial", "adjustment", "actual", "carryover")
-
-
 def check_project_balance(
     rule: CheckRule, fields: dict[str, ReportField], tolerance: Decimal
 ) -> list[Flag]:
     flags: list[Flag] = []
-    for index, project in enumerate(_projects(fields)):
-        parts = [project.get(k) for k in PROJECT_BALANCE_PARTS]
-        missing = [k for k, p in zip(PROJECT_BALANCE_PARTS, parts, strict=True) if p is None]
+    for index, project in _projects(fields):
+        parts = [getattr(project, k) for k in Project.FIGURES]
+        missing = [k for k, p in zip(Project.FIGURES, parts, strict=True) if p is None]
         implied = _balance_without(project, missing[0]) if len(missing) == 1 else None
         if implied:
             # Three of the four figures were found and do not balance on their own: the
@@ -163,7 +167,7 @@ def check_project_balance(
                     field=f"projects[{index}]",
                     code="project_incomplete",
                     severity=Severity.WARNING,
-                    message=f"{rule.zh}: {project.get('name')} has no {missing[0]}, "
+                    message=f"{rule.zh}: {project.name} has no {missing[0]}, "
                     f"the other three figures imply {_fmt(implied)}; check the report",
                 )
             )
@@ -173,16 +177,16 @@ def check_project_balance(
         difference = (initial + adjustment) - (actual + carryover)
         if difference:
             detail = (
-                f"{project.get('name')}: {_fmt(initial)} + {_fmt(adjustment)} ≠ "
+                f"{project.name}: {_fmt(initial)} + {_fmt(adjustment)} ≠ "
                 f"{_fmt(actual)} + {_fmt(carryover)}"
             )
             flags.append(_mismatch(rule, f"projects[{index}]", detail, difference, 4, tolerance))
     return flags
 
 
-def _balance_without(project: dict, missing: str) -> Decimal:
+def _balance_without(project: Project, missing: str) -> Decimal:
     """What the missing figure would have to be (0 when the others balance already)."""
-    value = {k: Decimal(str(project.get(k) or 0)) for k in PROJECT_BALANCE_PARTS}
+    value = {k: Decimal(str(getattr(project, k) or 0)) for k in Project.FIGURES}
     gap = (value["budget_initial"] + value["adjustment"]) - (value["actual"] + value["carryover"])
     return gap if missing in ("actual", "carryover") else -gap
 
@@ -214,22 +218,22 @@ def check_ratio(rule: CheckRule, fields: dict[str, ReportField]) -> list[Flag]:
     ]
 
 
-def _indicators(fields: dict[str, ReportField]) -> list[dict[str, Any]]:
+def _indicators(fields: dict[str, ReportField]) -> list[tuple[int, Indicator]]:
     field = fields.get("indicators")
     return _grounded(list(field.value or [])) if field is not None else []
 
 
 def check_indicator_scores(rule: CheckRule, fields: dict[str, ReportField]) -> list[Flag]:
     flags = []
-    for index, item in enumerate(_indicators(fields)):
-        weight, score = item.get("weight"), item.get("score")
+    for index, item in _indicators(fields):
+        weight, score = item.weight, item.score
         if weight is not None and score is not None and Decimal(score) > Decimal(weight):
             flags.append(
                 Flag(
                     field=f"indicators[{index}]",
                     code=rule.code,
                     severity=Severity.ERROR,
-                    message=f"{rule.zh}: {item.get('name')} scores {_fmt(score)} of {_fmt(weight)}",
+                    message=f"{rule.zh}: {item.name} scores {_fmt(score)} of {_fmt(weight)}",
                 )
             )
     return flags
@@ -238,7 +242,7 @@ def check_indicator_scores(rule: CheckRule, fields: dict[str, ReportField]) -> l
 def check_indicator_total(
     rule: CheckRule, fields: dict[str, ReportField], execution_score: Decimal | None
 ) -> list[Flag]:
-    scores = [item.get("score") for item in _indicators(fields)]
+    scores = [item.score for _, item in _indicators(fields)]
     total = _number(fields, rule.totals[0]) if rule.totals else None
     if total is None or not scores or any(s is None for s in scores):
         return []

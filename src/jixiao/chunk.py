@@ -14,9 +14,9 @@ from collections.abc import Iterator
 
 from jixiao.catalog import Catalog
 from jixiao.core import Block, BlockKind, Chunk, Section, Span
+from jixiao.patterns import SENTENCE_END_RE
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
-_SENTENCE_END = re.compile(r"[。！？；!?;]")
 ASCII_CHARS_PER_TOKEN = 3.5
 
 
@@ -112,7 +112,7 @@ def _row_spans(block: Block) -> list[Span]:
 def _sentence_spans(text: str, start: int, end: int) -> list[Span]:
     spans: list[Span] = []
     cursor = start
-    for match in _SENTENCE_END.finditer(text, start, end):
+    for match in SENTENCE_END_RE.finditer(text, start, end):
         spans.append(Span(start=cursor, end=match.end()))
         cursor = match.end()
     if cursor < end:

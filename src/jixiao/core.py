@@ -3,13 +3,15 @@
 In: nothing (this module imports no other jixiao module).
 Out: the pydantic models and status enums that the stages pass to one another:
 source documents, normalized text, blocks and sections, chunks, per-chunk LLM answers,
-evidence, fields, flags, run records and the per-report output.
+evidence, fields, list items (projects, indicators, problems, improvements), flags, run
+records and the per-report output.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -158,10 +160,20 @@ class Chunk(BaseModel):
 # --- evidence, fields, flags -----------------------------------------------------------
 
 
+class MatchQuality(StrEnum):
+    """How a quote was found in the normalized text (as langextract's AlignmentStatus)."""
+
+    EXACT = "exact"  # the quote is the text slice, character for character
+    LOOSE = "loose"  # found with white space and full-width forms ignored
+
+
 class Evidence(BaseModel):
+    """A span of the normalized text; `quote` is always exactly `text[start:end]`."""
+
     start: int
     end: int
     quote: str
+    match: MatchQuality = Field(default=MatchQuality.EXACT, exclude=True)
 
 
 class Flag(BaseModel):
@@ -171,13 +183,103 @@ class Flag(BaseModel):
     message: str
 
 
+class Origin(StrEnum):
+    """Where a candidate value came from."""
+
+    CHUNK = "chunk"  # a model's answer for one chunk
+    RULES = "rules"  # the deterministic rules over the number index
+
+
 class Candidate(BaseModel):
     """One value proposed for a field by one source (a chunk's answer or a rule)."""
 
     value: Any
-    origin: str  # "chunk:3", "rules"
+    origin: Origin
+    chunk: int | None = None  # the chunk's index, for origin CHUNK
     quote: str | None = None
     evidence: list[Evidence] = Field(default_factory=list)
+
+
+# --- list items ----------------------------------------------------------------------
+
+
+class ListItem(BaseModel):
+    """One row of a list field, with where the report states it and its flag codes."""
+
+    model_config = ConfigDict(validate_assignment=False)
+
+    # The attribute that names the item (two items naming the same thing are one).
+    KEY: ClassVar[str] = "name"
+    # The attributes that are figures (exact decimals, 万元 for money).
+    FIGURES: ClassVar[tuple[str, ...]] = ()
+    # The attributes that state the item's values (compared against reviewed truth).
+    VALUES: ClassVar[tuple[str, ...]] = ()
+
+    evidence: list[Evidence] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list)
+
+    @property
+    def key_text(self) -> str:
+        return str(getattr(self, self.KEY) or "")
+
+    @classmethod
+    def columns(cls) -> list[str]:
+        """The item's own attributes, in order, without evidence and flags."""
+        return [name for name in cls.model_fields if name not in ("evidence", "flags")]
+
+
+class Project(ListItem):
+    """一个项目的资金情况（万元）。"""
+
+    FIGURES: ClassVar[tuple[str, ...]] = ("budget_initial", "adjustment", "actual", "carryover")
+    VALUES: ClassVar[tuple[str, ...]] = FIGURES
+
+    name: str = Field(description="项目名称，按原文")
+    budget_initial: Decimal | None = Field(None, description="年初预算数")
+    adjustment: Decimal | None = Field(None, description="年中调整（调增为正、调减为负）")
+    actual: Decimal | None = Field(None, description="实际支出/执行数")
+    carryover: Decimal | None = Field(None, description="结余结转")
+
+
+class Indicator(ListItem):
+    """绩效指标表的一行。"""
+
+    FIGURES: ClassVar[tuple[str, ...]] = ("weight", "score")
+    VALUES: ClassVar[tuple[str, ...]] = ("target", "actual", "weight", "score")
+
+    level1: str | None = Field(None, description="一级指标")
+    level2: str | None = Field(None, description="二级指标")
+    name: str = Field(description="三级指标名称")
+    target: str | None = Field(None, description="年度指标值")
+    actual: str | None = Field(None, description="实际完成值")
+    deviation: str | None = Field(None, description="偏差原因分析及改进措施")
+    weight: Decimal | None = Field(None, description="分值")
+    score: Decimal | None = Field(None, description="得分")
+
+
+class TextItem(ListItem):
+    """A paragraph of a report's prose, as printed."""
+
+    KEY: ClassVar[str] = "text"
+
+    text: str
+
+
+class Problem(TextItem):
+    """存在的问题：一条。"""
+
+
+class Improvement(TextItem):
+    """改进措施：一条。"""
+
+
+# The item type of each list field path.
+LIST_ITEM_TYPES: dict[str, type[ListItem]] = {
+    "projects": Project,
+    "indicators": Indicator,
+    "problems": Problem,
+    "improvements": Improvement,
+}
 
 
 class ReportField(BaseModel):

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 
-from jixiao.core import Evidence
+from jixiao.core import Evidence, MatchQuality
+from jixiao.patterns import FOLD, FULLWIDTH_FORMS
 
-_FOLDED = {"，": ",", "：": ":", "（": "(", "）": ")", "；": ";", "％": "%", "．": "."}
-_FOLD = str.maketrans(_FOLDED)
 _UNFOLD: dict[str, set[str]] = {}
-for _wide, _narrow in _FOLDED.items():
+for _wide, _narrow in FULLWIDTH_FORMS.items():
     _UNFOLD.setdefault(_narrow, {_narrow}).add(_wide)
 MIN_QUOTE_CHARS = 2
 MAX_QUOTE_CHARS = 400
@@ -36,12 +35,17 @@ def locate(text: str, quote: str | None, window: tuple[int, int] | None = None) 
             return Evidence(start=position, end=position + len(quote), quote=quote)
         match = _loose_pattern(quote).search(text, start, end)
         if match:
-            return Evidence(start=match.start(), end=match.end(), quote=match.group(0))
+            return Evidence(
+                start=match.start(),
+                end=match.end(),
+                quote=match.group(0),
+                match=MatchQuality.LOOSE,
+            )
     return None
 
 
 def _loose_pattern(quote: str) -> re.Pattern[str]:
-    characters = [c for c in quote.translate(_FOLD) if not c.isspace()]
+    characters = [c for c in quote.translate(FOLD) if not c.isspace()]
     parts = []
     for character in characters:
         variants = sorted(_UNFOLD.get(character, {character}))
@@ -55,7 +59,7 @@ def evidence_of(text: str, start: int, end: int) -> Evidence:
 
 def squash(text: str) -> str:
     """Text compared without white space and with figure punctuation folded."""
-    return "".join(text.translate(_FOLD).split())
+    return "".join(text.translate(FOLD).split())
 
 
 def unique_spans(groups) -> list[Evidence]:

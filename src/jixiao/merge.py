@@ -17,20 +17,31 @@ from typing import Any
 
 from jixiao.catalog import Catalog, FieldKind, FieldSpec
 from jixiao.core import (
+    LIST_ITEM_TYPES,
     Candidate,
     Chunk,
     ChunkAnswer,
     ChunkStatus,
     Flag,
+    Improvement,
+    Indicator,
+    ListItem,
+    Origin,
+    Problem,
+    Project,
     ReportField,
     Severity,
 )
 from jixiao.evidence import locate, squash, unique_spans
-from jixiao.numbers import format_decimal, parse_figure, parse_money, parse_percent, strip_zeros
-
-PROJECT_MONEY_KEYS = ("budget_initial", "adjustment", "actual", "carryover")
-INDICATOR_NUMBER_KEYS = ("weight", "score")
-_YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
+from jixiao.figures import (
+    FIGURE_RE,
+    format_decimal,
+    parse_figure,
+    parse_money,
+    parse_percent,
+    strip_zeros,
+)
+from jixiao.patterns import YEAR_RE
 
 
 def coerce_value(spec: FieldSpec, raw: Any) -> Any:
@@ -54,7 +65,7 @@ def coerce_value(spec: FieldSpec, raw: Any) -> Any:
             figure = parse_figure(text)
             return None if figure is None else strip_zeros(figure.value)
         case FieldKind.YEAR:
-            match_year = _YEAR.search(text)
+            match_year = YEAR_RE.search(text)
             return int(match_year.group(0)) if match_year else None
         case FieldKind.ENUM:
             return text if text in spec.choices else None
@@ -81,7 +92,8 @@ def scalar_candidates(
         candidates.append(
             Candidate(
                 value=value,
-                origin=f"chunk:{chunk.index}",
+                origin=Origin.CHUNK,
+                chunk=chunk.index,
                 quote=quote,
                 evidence=[found] if found else [],
             )
@@ -99,8 +111,6 @@ def value_in_quote(spec: FieldSpec, value: Any, quote: str) -> bool:
 
 
 def value_among_figures(kind: FieldKind, value: Any, quote: str) -> bool:
-    from jixiao.numbers import FIGURE_RE
-
     target = Decimal(value)
     for match in FIGURE_RE.finditer(quote):
         figure = parse_figure(match.group(0))
@@ -129,7 +139,7 @@ def pick(spec: FieldSpec, candidates: list[Candidate]) -> tuple[ReportField, lis
 
     def strength(group: list[Candidate]) -> tuple[int, int, int]:
         backed = sum(1 for c in group if grounded(spec, c))
-        first = min(int(c.origin.split(":")[1]) for c in group if c.origin.startswith("chunk:"))
+        first = min(c.chunk for c in group if c.chunk is not None)
         return backed, len(group), -first
 
     ranked = sorted(by_value.values(), key=strength, reverse=True)
@@ -164,76 +174,74 @@ def _norm_name(name: str) -> str:
 
 def merge_lists(
     chunks: list[Chunk], answers: list[ChunkAnswer], text: str
-) -> dict[str, list[dict[str, Any]]]:
-    merged: dict[str, dict[str, dict[str, Any]]] = {
-        "projects": {},
-        "indicators": {},
-        "problems": {},
-        "improvements": {},
-    }
+) -> dict[str, list[ListItem]]:
+    """Every chunk's list items, typed, located in the text and de-duplicated."""
+    merged: dict[str, dict[str, ListItem]] = {path: {} for path in LIST_ITEM_TYPES}
     for answer in answers:
         if answer.status not in (ChunkStatus.ANSWERED, ChunkStatus.CACHED):
             continue
         chunk = chunks[answer.chunk_index]
         window = (chunk.start, chunk.end)
         for raw in answer.data.get("projects") or []:
-            item = _project_item(raw, text, window)
-            if item:
-                _combine(merged["projects"], _norm_name(item["name"]), item)
+            project = _project_item(raw, text, window)
+            if project:
+                _combine(merged["projects"], _norm_name(project.name), project)
         for raw in answer.data.get("indicators") or []:
-            item = _indicator_item(raw, text, window)
-            if item:
-                key = "|".join(
-                    _norm_name(str(item.get(k) or "")) for k in ("name", "target", "actual")
-                )
-                _combine(merged["indicators"], key, item)
-        for path in ("problems", "improvements"):
+            indicator = _indicator_item(raw, text, window)
+            if indicator:
+                parts = (indicator.name, indicator.target, indicator.actual)
+                key = "|".join(_norm_name(part or "") for part in parts)
+                _combine(merged["indicators"], key, indicator)
+        for path, item_type in (("problems", Problem), ("improvements", Improvement)):
             for raw in answer.data.get(path) or []:
                 if isinstance(raw, str) and raw.strip():
                     found = locate(text, raw, window)
-                    item = {"text": raw.strip(), "evidence": [found] if found else []}
-                    _combine(merged[path], squash(raw), item)
+                    paragraph = item_type(text=raw.strip(), evidence=[found] if found else [])
+                    _combine(merged[path], squash(raw), paragraph)
     return {path: list(items.values()) for path, items in merged.items()}
 
 
-def _combine(bucket: dict[str, dict[str, Any]], key: str, item: dict[str, Any]) -> None:
+def _combine(bucket: dict[str, ListItem], key: str, item: ListItem) -> None:
+    """Keep one item per key; a later chunk fills what an earlier one left empty."""
     if not key:
         return
     if key not in bucket:
         bucket[key] = item
         return
     existing = bucket[key]
-    for name, value in item.items():
-        if existing.get(name) in (None, "", []) and value not in (None, "", []):
-            existing[name] = value
+    for name in type(item).model_fields:
+        value = getattr(item, name)
+        if getattr(existing, name) in (None, "", []) and value not in (None, "", []):
+            setattr(existing, name, value)
 
 
-def _project_item(raw: dict, text: str, window: tuple[int, int]) -> dict[str, Any] | None:
+def _project_item(raw: dict, text: str, window: tuple[int, int]) -> Project | None:
     name = str(raw.get("name") or "").strip()
     if not name:
         return None
-    item: dict[str, Any] = {"name": name}
-    for key in PROJECT_MONEY_KEYS:
-        item[key] = parse_money(raw.get(key))
     found = locate(text, raw.get("quote"), window) or locate(text, name, window)
-    item["evidence"] = [found] if found else []
-    return item
+    return Project(
+        name=name,
+        **{key: parse_money(raw.get(key)) for key in Project.FIGURES},
+        evidence=[found] if found else [],
+    )
 
 
-def _indicator_item(raw: dict, text: str, window: tuple[int, int]) -> dict[str, Any] | None:
+def _indicator_item(raw: dict, text: str, window: tuple[int, int]) -> Indicator | None:
     name = str(raw.get("name") or "").strip()
     if not name:
         return None
-    item: dict[str, Any] = {
+    texts = {
         key: (str(raw.get(key)).strip() if raw.get(key) not in (None, "") else None)
-        for key in ("level1", "level2", "name", "target", "actual", "deviation")
+        for key in Indicator.columns()
+        if key not in Indicator.FIGURES
     }
-    for key in INDICATOR_NUMBER_KEYS:
+    figures = {}
+    for key in Indicator.FIGURES:
         figure = parse_figure(raw.get(key))
-        item[key] = None if figure is None else strip_zeros(figure.value)
+        figures[key] = None if figure is None else strip_zeros(figure.value)
     found = locate(text, name, window)
-    item["evidence"] = [found] if found else []
-    return item
+    return Indicator(**texts, **figures, evidence=[found] if found else [])
 
 
 def merge_answers(

@@ -25,11 +25,11 @@ from jixiao.core import (
     SuspectLine,
 )
 from jixiao.evidence import MIN_QUOTE_CHARS, locate
+from jixiao.patterns import DIGIT_FOLD
 
 CELL_PREFIX = "\t"
 SUSPECT_HEAD_CHARS = 200  # a long doubtful stretch is found again by its beginning
 
-_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 # PDF fonts often map characters to their look-alike radicals or compatibility
 # ideographs (⼈ U+2F08 for 人, ⺠ U+2EA0 for 民); text extraction then yields those.
 # NFKC folds the Kangxi radicals and compatibility ideographs; the simplified radical
@@ -181,7 +181,7 @@ def _split_lines(raw: str) -> list[str]:
 
 
 def _normalize_line(line: str) -> str:
-    line = line.translate(_INVISIBLE).translate(_RADICALS).translate(_FULLWIDTH_DIGITS)
+    line = line.translate(_INVISIBLE).translate(_RADICALS).translate(DIGIT_FOLD)
     for pattern in _DEBRIS_PATTERNS:
         line = pattern.sub("", line)
     line = _FIGURE_POINT.sub(".", line)

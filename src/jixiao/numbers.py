@@ -1,208 +1,55 @@
-"""Numbers: figure strings -> exact decimals with units.
+"""Number index: normalized text -> every figure in it, with its label context.
 
-In: a figure as a report or a model writes it ("80.25万元", "1,234.5 元", "≥5场",
-"100%", "２２００余条", "3.00").
-Out: a `Figure` (exact `Decimal`, unit, comparator, qualifier), and money converted to
-万元. No floats anywhere: every value goes through `Decimal` from its digits.
+In: the normalized text and its table blocks (from segment).
+Out: one `IndexedNumber` per figure printed in the text: exact value, unit and kind,
+span, and its label context — the words before it in its clause (prose), or its row and
+column headers (table cells), and the sentence around it. Grounding and the rules read
+fields from this index; nothing here knows about fields.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from enum import StrEnum
 
 from pydantic import BaseModel
 
-# Unit table: how many 万元 one unit is.
-MONEY_UNITS_IN_WANYUAN: dict[str, Decimal] = {
-    "万元": Decimal(1),
-    "元": Decimal("0.0001"),
-    "千元": Decimal("0.1"),
-    "百万元": Decimal(100),
-    "亿元": Decimal(10000),
-}
-COUNT_UNITS = (
-    "人次",
-    "余人",
-    "人",
-    "场次",
-    "场",
-    "次",
-    "件",
-    "幅",
-    "起",
-    "篇",
-    "个",
-    "条",
-    "项",
-    "家",
-    "所",
-    "期",
-    "份",
-    "户",
-    "名",
-    "首",
-    "部",
-    "天",
-    "年",
+from jixiao.figures import (
+    FIGURE_RE,
+    MONEY_UNITS_IN_WANYUAN,
+    PERCENT_UNITS,
+    SCORE_UNITS,
+    UNITS_PATTERN,
+    Figure,
+    parse_figure,
+    to_wanyuan,
 )
-PERCENT_UNITS = ("%", "％", "个百分点")
-SCORE_UNITS = ("分",)
-COMPARATORS = {
-    "≥": ">=",
-    ">=": ">=",
-    "＞": ">",
-    ">": ">",
-    "≤": "<=",
-    "<=": "<=",
-    "＜": "<",
-    "<": "<",
-    "不低于": ">=",
-    "不少于": ">=",
-    "不高于": "<=",
-    "不超过": "<=",
-    "大于": ">",
-    "小于": "<",
-    "超过": ">",
-    "达到": ">=",
-}
-QUALIFIERS = ("余", "多", "近", "约", "左右", "以上", "以下")
+from jixiao.patterns import DATE_RE, SENTENCE_OR_LINE_END_RE, YEAR, YEAR_WORD_RE
+from jixiao.words import load_words
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋％", "0123456789.,-+%")
-_UNITS_PATTERN = "|".join(
-    re.escape(unit)
-    for unit in sorted(
-        [*MONEY_UNITS_IN_WANYUAN, *COUNT_UNITS, *PERCENT_UNITS, *SCORE_UNITS],
-        key=len,
-        reverse=True,
-    )
-)
-_COMPARATOR_PATTERN = "|".join(re.escape(c) for c in sorted(COMPARATORS, key=len, reverse=True))
-FIGURE_RE = re.compile(
-    rf"(?P<cmp>{_COMPARATOR_PATTERN})?[ \u3000]*"
-    rf"(?P<pre>近|约)?[ \u3000]*"
-    r"(?P<sign>[-+])?"
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?:[ \u3000]*(?P<post>余|多))?"
-    rf"(?:[ \u3000]*(?P<unit>{_UNITS_PATTERN}))?"
-)
+logger = logging.getLogger(__name__)
 
 
-class Figure(BaseModel):
-    value: Decimal
-    unit: str | None = None
-    comparator: str | None = None  # ">=", ">", "<=", "<"
-    qualifier: str | None = None  # 余 / 多 / 近 / 约: the figure is approximate
-    text: str = ""
+class NumberKind(StrEnum):
+    """What a printed figure is, by its unit (or the unit its table or column gives it)."""
 
-    @property
-    def is_money(self) -> bool:
-        return self.unit in MONEY_UNITS_IN_WANYUAN
+    MONEY = "money"
+    PERCENT = "percent"
+    COUNT = "count"
+    SCORE = "score"
+    YEAR = "year"
+    DATE = "date"
+    PLAIN = "plain"  # no unit printed or inherited
 
-    @property
-    def is_percent(self) -> bool:
-        return self.unit in PERCENT_UNITS
-
-    def in_wanyuan(self) -> Decimal | None:
-        if not self.is_money:
-            return None
-        return to_wanyuan(self.value, self.unit or "万元")
-
-
-def to_wanyuan(value: Decimal, unit: str) -> Decimal:
-    factor = MONEY_UNITS_IN_WANYUAN[unit]
-    return strip_zeros(value * factor)
-
-
-def strip_zeros(value: Decimal) -> Decimal:
-    """80.250 -> 80.25, 100.00 -> 100 (same value, canonical digits)."""
-    if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
-    return value.normalize()
-
-
-def parse_decimal(digits: str) -> Decimal | None:
-    cleaned = digits.translate(_FULLWIDTH).replace(",", "").replace(" ", "")
-    try:
-        return Decimal(cleaned)
-    except InvalidOperation:
-        return None
-
-
-def parse_figure(text: str | int | Decimal | None) -> Figure | None:
-    """The first figure in `text`, or None when there is none.
-
-    Accepts what models and reports write: "80.25万元", "80.25", "≥100场", "100%",
-    "1,234.50元", "近200万", "2200余条". Integers and Decimals pass through.
-    """
-    if text is None or isinstance(text, bool):
-        return None
-    if isinstance(text, int | Decimal):
-        return Figure(value=Decimal(text), text=str(text))
-    if isinstance(text, float):
-        return Figure(value=Decimal(repr(text)), text=repr(text))
-    source = str(text).translate(_FULLWIDTH)
-    match = FIGURE_RE.search(source)
-    if match is None:
-        return None
-    value = parse_decimal(match["num"])
-    if value is None:
-        return None
-    if match["sign"] == "-":
-        value = -value
-    unit = match["unit"]
-    if unit == "％":
-        unit = "%"
-    qualifier = match["pre"] or match["post"]
-    if qualifier is None:
-        tail = source[match.end() : match.end() + 2]
-        qualifier = next((q for q in ("左右", "以上", "以下") if tail.startswith(q)), None)
-    comparator = COMPARATORS.get(match["cmp"]) if match["cmp"] else None
-    return Figure(
-        value=value,
-        unit=unit,
-        comparator=comparator,
-        qualifier=qualifier,
-        text=match.group(0).strip(),
-    )
-
-
-def parse_money(text: str | int | Decimal | None, default_unit: str = "万元") -> Decimal | None:
-    """A money figure in 万元; a bare number is taken in `default_unit`."""
-    figure = parse_figure(text)
-    if figure is None:
-        return None
-    unit = figure.unit if figure.is_money else default_unit
-    return to_wanyuan(figure.value, unit)
-
-
-def parse_percent(text: str | int | Decimal | None) -> Decimal | None:
-    figure = parse_figure(text)
-    return None if figure is None else strip_zeros(figure.value)
-
-
-def format_decimal(value: Decimal) -> str:
-    """Plain positional digits, never scientific notation."""
-    return format(strip_zeros(value), "f")
-
-
-# --- the number index ----------------------------------------------------------------
-#
-# Every figure printed in the normalized text, with its span, unit and label context.
-
-NumberKind = str  # "money" | "percent" | "count" | "score" | "year" | "date" | "plain"
-
-_DATE_RE = re.compile(
-    r"(?<!\d)(?:19|20)\d{2}(?:[.\-/]\d{1,2}[.\-/]\d{1,2}|年\d{1,2}月(?:\d{1,2}[日号])?)(?!\d)"
-)
-_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?= ?年)")
 # List markers: "1.工资福利支出", "2、", and "1.2024年…" (a marker glued to a year).
 _LIST_MARKER_RE = re.compile(
-    r"(?:^|(?<=[\n。；;：:\t]))[ \u3000]*\d{1,2}(?:[.、．](?!\d)|[.、](?=(?:19|20)\d{2}年))"
+    rf"(?:^|(?<=[\n。；;：:\t]))[ \u3000]*\d{{1,2}}(?:[.、．](?!\d)|[.、](?={YEAR}年))"
 )
 _SPACED_FIGURE_RE = re.compile(
     rf"(?<![\d.,])(?P<num>\d+(?: \. ?| ?\. )\d+|\d{{1,3}}(?: \d{{3}})+(?:\.\d+)?)"
-    rf"\s*(?=(?:{_UNITS_PATTERN}))"
+    rf"\s*(?=(?:{UNITS_PATTERN}))"
 )
 _LABEL_BOUNDARY = re.compile(r"[，,。；;！？!?\n、]|[ \u3000]{2,}")
 _LABEL_NOISE = re.compile(
@@ -211,10 +58,8 @@ _LABEL_NOISE = re.compile(
 LABEL_MAX_CHARS = 40
 INHERIT_MAX_CELL_CHARS = 30  # only short cells take the table's unit
 TABLE_UNIT_RE = re.compile(
-    rf"[（(]\s*(?:单位\s*[：:]\s*)?(?P<unit>{_UNITS_PATTERN}|㎡)\s*[）)]|单位\s*[：:]\s*(?P<unit2>万元|元|千元|亿元)"
+    rf"[（(]\s*(?:单位\s*[：:]\s*)?(?P<unit>{UNITS_PATTERN}|㎡)\s*[）)]|单位\s*[：:]\s*(?P<unit2>万元|元|千元|亿元)"
 )
-# Column headers whose figures are scores, rates or head counts, whatever the table unit.
-NON_MONEY_HEADERS = ("分值", "得分", "率", "人数", "编制", "人员", "分）", "分)")
 
 
 class IndexedNumber(BaseModel):
@@ -224,7 +69,7 @@ class IndexedNumber(BaseModel):
     value: Decimal
     unit: str | None = None
     unit_printed: bool = False
-    kind: NumberKind = "plain"
+    kind: NumberKind = NumberKind.PLAIN
     comparator: str | None = None
     qualifier: str | None = None
     label: str = ""  # prose: the words before it in its clause; cells: in-cell words
@@ -266,8 +111,8 @@ def _figures_in(text: str, start: int, end: int) -> list[tuple[int, int, Figure]
 
     for match in _LIST_MARKER_RE.finditer(text, start, end):
         taken.append((match.start(), match.end()))
-    for match in _DATE_RE.finditer(text, start, end):
-        if free(match.start(), match.end()) and not _YEAR_RE.fullmatch(match.group(0)):
+    for match in DATE_RE.finditer(text, start, end):
+        if free(match.start(), match.end()) and not YEAR_WORD_RE.fullmatch(match.group(0)):
             found.append(
                 (
                     match.start(),
@@ -276,7 +121,7 @@ def _figures_in(text: str, start: int, end: int) -> list[tuple[int, int, Figure]
                 )
             )
             taken.append((match.start(), match.end()))
-    for match in _YEAR_RE.finditer(text, start, end):
+    for match in YEAR_WORD_RE.finditer(text, start, end):
         if free(match.start(1), match.end(1)):
             stop = text.index("年", match.end(1)) + 1
             found.append(
@@ -293,7 +138,7 @@ def _figures_in(text: str, start: int, end: int) -> list[tuple[int, int, Figure]
                 text[match.start() : end].replace(" ", "", match.group(0).count(" "))
             )
             if figure is not None:
-                unit_match = re.match(rf"\s*({_UNITS_PATTERN})", text[match.end() : end])
+                unit_match = re.match(rf"\s*({UNITS_PATTERN})", text[match.end() : end])
                 stop = match.end() + (unit_match.end() if unit_match else 0)
                 found.append((match.start(), stop, figure))
                 taken.append((match.start(), stop))
@@ -327,13 +172,10 @@ def prose_label(text: str, start: int, floor: int) -> str:
     return label[-LABEL_MAX_CHARS:]
 
 
-_SENTENCE_END = re.compile(r"[。！？!?\n；;]")
-
-
 def sentence_around(text: str, a: int, b: int, floor: int, ceiling: int) -> str:
     """The sentence holding text[a:b], without the figure itself."""
-    before = max((m.end() for m in _SENTENCE_END.finditer(text, floor, a)), default=floor)
-    after_match = _SENTENCE_END.search(text, b, ceiling)
+    before = max((m.end() for m in SENTENCE_OR_LINE_END_RE.finditer(text, floor, a)), default=floor)
+    after_match = SENTENCE_OR_LINE_END_RE.search(text, b, ceiling)
     after = after_match.start() if after_match else ceiling
     return text[before:a] + " " + text[b:after]
 
@@ -477,7 +319,7 @@ def _index_table(text: str, table) -> list[IndexedNumber]:
                 short_cell = len(cell.text) <= INHERIT_MAX_CELL_CHARS
                 if not entry.unit_printed and entry.kind == "plain" and short_cell:
                     inherited = column_unit or row_unit or table_unit
-                    non_money = any(word in own_column for word in NON_MONEY_HEADERS)
+                    non_money = any(word in own_column for word in load_words().non_money_headers)
                     if non_money and inherited in MONEY_UNITS_IN_WANYUAN:
                         inherited = None
                     if inherited and inherited != "㎡":

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from jixiao.core import Evidence, ReportField, ReportResult
+from jixiao.core import Evidence, ListItem, ReportField, ReportResult
 from jixiao.files import write_text_atomic
 
 SCHEMA_VERSION = 1
@@ -38,8 +38,8 @@ def _json_number(value: Decimal) -> int | float | str:
 def plain_json(value: Any) -> Any:
     if isinstance(value, Decimal):
         return _json_number(value)
-    if isinstance(value, Evidence):
-        return value.model_dump()
+    if isinstance(value, Evidence | ListItem):
+        return plain_json(value.model_dump())
     if isinstance(value, dict):
         return {key: plain_json(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

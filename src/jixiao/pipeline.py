@@ -21,6 +21,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from jixiao.catalog import Catalog, load_catalog
+from jixiao.checks import run_checks
 from jixiao.chunk import make_chunks
 from jixiao.core import (
     Block,
@@ -44,6 +45,7 @@ from jixiao.core import (
 from jixiao.errors import IngestError
 from jixiao.files import write_text_atomic
 from jixiao.ingest import find_reports, read_source
+from jixiao.lists import build_lists
 from jixiao.llm import Provider, load_prompts, open_provider
 from jixiao.merge import merge_answers
 from jixiao.normalize import normalize_document
@@ -53,7 +55,7 @@ from jixiao.output import write_report
 from jixiao.rules import RuleContext, run_rules
 from jixiao.segment import build_sections, segment
 from jixiao.settings import ProviderName, Settings
-from jixiao.validate import validate
+from jixiao.validate import chunk_failures, settle_statuses, suspect_flags, validate
 
 RUN_SUMMARY_NAME = "jixiao-run.json"
 CALL_LOG_NAME = "calls.jsonl"
@@ -169,14 +171,16 @@ def prepare(
 def settle_report(
     catalog: Catalog, prepared: Prepared, answers: list[ChunkAnswer], model_used: bool
 ) -> tuple[dict[str, ReportField], list[Flag]]:
-    """Merge the chunk answers, run the rules, ground, reconcile and check."""
-    fields, merge_flags = merge_answers(catalog, prepared.chunks, answers, prepared.text)
+    """Merge the chunk answers, run the rules, ground and reconcile, check, settle statuses."""
+    fields, flags = merge_answers(catalog, prepared.chunks, answers, prepared.text)
     context = prepared.rule_context()
     findings = run_rules(catalog, context)
-    flags = validate(
-        catalog, fields, merge_flags, answers, context, findings, model_used, prepared.suspects
-    )
-    return fields, flags
+    rule_lists = build_lists(context)
+    flags += validate(catalog, fields, context, findings, rule_lists, model_used)
+    flags += run_checks(catalog, fields, findings.execution_score)
+    flags += chunk_failures(answers)
+    flags += suspect_flags(fields, prepared.suspects)
+    return fields, settle_statuses(fields, flags)
 
 
 def extract_report(

@@ -22,25 +22,30 @@ from decimal import Decimal
 from typing import Any
 
 from jixiao.catalog import Catalog, FieldKind, FieldSpec
-from jixiao.checks import run_checks
 from jixiao.core import (
     Candidate,
     ChunkAnswer,
     ChunkStatus,
+    Evidence,
     FieldStatus,
     Flag,
+    Indicator,
+    ListItem,
+    Project,
     ReportField,
     Severity,
     Suspect,
 )
 from jixiao.evidence import evidence_of, squash, unique_spans
-from jixiao.numbers import IndexedNumber, format_decimal
+from jixiao.figures import format_decimal
+from jixiao.numbers import IndexedNumber
 from jixiao.rules import (
     RuleContext,
     RuleFindings,
     entries_for,
     same_value,
 )
+from jixiao.words import load_words
 
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1}
 
@@ -210,66 +215,45 @@ def settle_scalar(
 # --- lists -----------------------------------------------------------------------------
 
 
-# Names of funds lines a model may mistake for projects.
-FUNDS_LINES = {
-    squash(word)
-    for word in (
-        "基本支出",
-        "项目支出",
-        "人员经费",
-        "公用经费",
-        "工资福利支出",
-        "商品和服务支出",
-        "三公经费",
-        "一般公共预算",
-        "政府性基金",
-        "年度资金总额",
-        "支出合计",
-        "收入合计",
-    )
-}
-LIST_KEYS = {"projects": "name", "indicators": "name", "problems": "text", "improvements": "text"}
-ITEM_NUMBERS = {
-    "projects": ("budget_initial", "adjustment", "actual", "carryover"),
-    "indicators": ("weight", "score"),
-}
+def _funds_lines() -> set[str]:
+    """Names of funds lines a model may mistake for projects."""
+    return {squash(word) for word in load_words().funds_lines}
 
 
-def _same_item(path: str, a: dict, b: dict) -> bool:
-    key = LIST_KEYS[path]
-    left, right = squash(str(a.get(key) or "")), squash(str(b.get(key) or ""))
+def _same_item(a: ListItem, b: ListItem) -> bool:
+    left, right = squash(a.key_text), squash(b.key_text)
     if not left or not right:
         return False
-    if path in ("problems", "improvements", "projects"):
-        return left in right or right in left
-    return left == right and squash(str(a.get("target"))) == squash(str(b.get("target")))
+    if isinstance(a, Indicator) and isinstance(b, Indicator):
+        return left == right and squash(str(a.target)) == squash(str(b.target))
+    return left in right or right in left
 
 
 def settle_list(
-    path: str, model_items: list[dict], rule_items: list[dict]
-) -> tuple[list[Flag], list[dict]]:
+    path: str, model_items: list[ListItem], rule_items: list[ListItem]
+) -> tuple[list[Flag], list[ListItem]]:
     """Rule items are read straight from the text; model items join them or stand alone."""
     flags: list[Flag] = []
-    items = [dict(item, flags=[]) for item in rule_items]
+    items = [item.model_copy(update={"flags": []}) for item in rule_items]
     for model_item in model_items:
-        match = next((item for item in items if _same_item(path, item, model_item)), None)
+        match = next((item for item in items if _same_item(item, model_item)), None)
         if match is None:
-            item = dict(model_item, flags=list(model_item.get("flags", [])))
-            if not item.get("evidence"):
-                item["flags"].append("not_in_source")
-            elif path == "projects" and squash(item["name"]) in FUNDS_LINES:
-                item["flags"].append("weak_label")
+            item = model_item.model_copy(update={"flags": list(model_item.flags)})
+            if not item.evidence:
+                item.flags.append("not_in_source")
+            elif isinstance(item, Project) and squash(item.name) in _funds_lines():
+                item.flags.append("weak_label")
             items.append(item)
             continue
-        for key in ITEM_NUMBERS.get(path, ()):
-            mine, theirs = match.get(key), model_item.get(key)
+        for key in match.FIGURES:
+            mine, theirs = getattr(match, key), getattr(model_item, key)
             if mine is None and theirs is not None:
-                match[key] = theirs
+                setattr(match, key, theirs)
             elif mine is not None and theirs is not None and not same_value(mine, theirs):
-                match["flags"].append("model_rule_disagree")
+                match.flags.append("model_rule_disagree")
     for index, item in enumerate(items):
-        label = shown(item.get(LIST_KEYS[path]) or "")
-        for code in dict.fromkeys(item["flags"]):
+        label = shown(item.key_text)
+        for code in dict.fromkeys(item.flags):
             severity = Severity.ERROR if code == "not_in_source" else Severity.WARNING
             message = {
                 "not_in_source": f"{label}: this item is not found in the report",
@@ -295,17 +279,14 @@ def suspect_flags(fields: dict[str, ReportField], suspects: list[Suspect]) -> li
     """Warn on every value whose evidence lies where OCR read unsurely."""
     flags: list[Flag] = []
 
-    def hit(evidence: list) -> list[Suspect]:
-        spans = [
-            (e.start, e.end) if hasattr(e, "start") else (e["start"], e["end"]) for e in evidence
-        ]
-        return [x for x in suspects for a, b in spans if x.start < b and a < x.end]
+    def hit(evidence: list[Evidence]) -> list[Suspect]:
+        return [x for x in suspects for e in evidence if x.start < e.end and e.start < x.end]
 
     for path, field in fields.items():
         if isinstance(field.value, list):
             for index, item in enumerate(field.value):
-                for suspect in hit(item.get("evidence") or [])[:1]:
-                    item.setdefault("flags", []).append(suspect.reason)
+                for suspect in hit(item.evidence)[:1]:
+                    item.flags.append(suspect.reason)
                     flags.append(
                         flag(
                             f"{path}[{index}]",
@@ -334,15 +315,13 @@ def chunk_failures(answers: list[ChunkAnswer]) -> list[Flag]:
 def validate(
     catalog: Catalog,
     fields: dict[str, ReportField],
-    merge_flags: list[Flag],
-    answers: list[ChunkAnswer],
     ctx: RuleContext,
     findings: RuleFindings,
+    rule_lists: dict[str, list[ListItem]],
     model_used: bool,
-    suspects: list[Suspect] | None = None,
 ) -> list[Flag]:
-    """Set every field's value, status, evidence and flags; return the report's flags."""
-    flags = list(merge_flags)
+    """Ground and reconcile every field (value and evidence); return the flags raised."""
+    flags: list[Flag] = []
     for spec in catalog.fields:
         flags.extend(
             settle_scalar(
@@ -356,14 +335,16 @@ def validate(
         )
     for spec in catalog.lists:
         list_flags, items = settle_list(
-            spec.path, fields[spec.path].value or [], findings.lists.get(spec.path, [])
+            spec.path, fields[spec.path].value or [], rule_lists.get(spec.path, [])
         )
         fields[spec.path].value = items or None
         fields[spec.path].evidence = []
         flags.extend(list_flags)
-    flags.extend(run_checks(catalog, fields, findings.execution_score))
-    flags.extend(chunk_failures(answers))
-    flags.extend(suspect_flags(fields, suspects or []))
+    return flags
+
+
+def settle_statuses(fields: dict[str, ReportField], flags: list[Flag]) -> list[Flag]:
+    """Every field's status and flag codes from the report's flags; the flags sorted."""
     for path, field in fields.items():
         codes = [f.code for f in flags if f.field == path or f.field.startswith(path + "[")]
         field.flags = list(dict.fromkeys(codes))
