@@ -252,9 +252,9 @@ class Indicator(ListItem):
     name: str = Field(description="三级指标名称")
     target: str | None = Field(None, description="年度指标值")
     actual: str | None = Field(None, description="实际完成值")
-    deviation: str | None = Field(None, description="偏差原因分析及改进措施")
     weight: Decimal | None = Field(None, description="分值")
     score: Decimal | None = Field(None, description="得分")
+    deviation: str | None = Field(None, description="偏差原因分析及改进措施")
 
 
 class TextItem(ListItem):

@@ -27,7 +27,7 @@ import diskcache
 from pydantic import BaseModel, Field
 
 from jixiao.catalog import load_catalog
-from jixiao.core import FieldStatus, ReportResult, ReportStatus
+from jixiao.core import LIST_ITEM_TYPES, FieldStatus, ReportResult, ReportStatus
 from jixiao.decisions import DecisionStore
 from jixiao.errors import CaseError
 from jixiao.evidence import squash
@@ -50,12 +50,6 @@ REPORT_STEM = "report"
 # every figure must match exactly.
 PROSE_MIN_CHARS = 50
 PROSE_SIMILARITY = 0.98
-LIST_KEYS = {
-    "projects": ("name", ("budget_initial", "adjustment", "actual", "carryover")),
-    "indicators": ("name", ("target", "actual", "weight", "score")),
-    "problems": ("text", ()),
-    "improvements": ("text", ()),
-}
 
 
 class Outcome(StrEnum):
@@ -337,7 +331,8 @@ def _is_number(value: Any) -> bool:
 
 
 def _item_matches(path: str, expected: dict, got: dict) -> bool:
-    key, numbers = LIST_KEYS[path]
+    item_type = LIST_ITEM_TYPES[path]
+    key, numbers = item_type.KEY, item_type.VALUES
     want, have = squash(str(expected.get(key) or "")), squash(str(got.get(key) or ""))
     if not want or not have or (want not in have and have not in want):
         return False
@@ -366,7 +361,7 @@ def compare(
         want = truth.get("value") if isinstance(truth, dict) else truth
         field = output[path]
         got, ok = field["value"], field["status"] == FieldStatus.OK.value
-        if path in LIST_KEYS:
+        if path in LIST_ITEM_TYPES:
             want = want or None
             matches = want is not None and compare_list(path, want, got)
         else:

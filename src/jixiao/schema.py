@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from jixiao.catalog import FieldKind, FieldSpec, ListSpec, load_catalog
+from jixiao.core import Indicator, ListItem, Project
 
 
 class Quoted(BaseModel):
@@ -24,30 +25,25 @@ class Quoted(BaseModel):
     quote: str | None = Field(None, description="报告中逐字摘录的、含该值的原文片段")
 
 
-class ProjectItem(BaseModel):
-    """一个项目的资金情况（万元）。"""
-
-    name: str = Field(description="项目名称，按原文")
-    budget_initial: str | None = Field(None, description="年初预算数")
-    adjustment: str | None = Field(None, description="年中调整（调增为正、调减为负）")
-    actual: str | None = Field(None, description="实际支出/执行数")
-    carryover: str | None = Field(None, description="结余结转")
-    quote: str | None = Field(None, description="逐字摘录的原文片段")
-
-
-class IndicatorItem(BaseModel):
-    """绩效指标表的一行。"""
-
-    level1: str | None = Field(None, description="一级指标")
-    level2: str | None = Field(None, description="二级指标")
-    name: str = Field(description="三级指标名称")
-    target: str | None = Field(None, description="年度指标值")
-    actual: str | None = Field(None, description="实际完成值")
-    weight: str | None = Field(None, description="分值")
-    score: str | None = Field(None, description="得分")
-    deviation: str | None = Field(None, description="偏差原因分析及改进措施")
+def answer_item_model(item_type: type[ListItem], name: str, quote: bool) -> type[BaseModel]:
+    """The shape a model answers one list item in: the item's own attributes (from `core`,
+    so the keys are spelled once) as text as the report writes it, figures unconverted."""
+    definitions: dict[str, Any] = {}
+    for key in item_type.columns():
+        info = item_type.model_fields[key]
+        if info.is_required():
+            definitions[key] = (str, Field(description=info.description))
+        else:
+            definitions[key] = (str | None, Field(None, description=info.description))
+    if quote:
+        definitions["quote"] = (str | None, Field(None, description="逐字摘录的原文片段"))
+    return create_model(name, __doc__=item_type.__doc__, **definitions)
 
 
+ProjectItem = answer_item_model(Project, "ProjectItem", quote=True)
+IndicatorItem = answer_item_model(Indicator, "IndicatorItem", quote=False)
+
+# Text items are answered as plain strings.
 LIST_ITEM_MODELS: dict[str, type[BaseModel] | type[str]] = {
     "projects": ProjectItem,
     "indicators": IndicatorItem,
