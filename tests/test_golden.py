@@ -191,3 +191,35 @@ def test_prose_matches_with_a_stated_tolerance_and_short_text_and_figures_exactl
     assert not _same(goal, goal[: len(goal) // 2])  # half of it is not the goal
     assert not _same("永州市零陵区文学艺术界联合会", "永州市零陵区文学艺术界联合")
     assert not _same("80.25", "80.52")
+
+
+def test_junit_xml_escapes_what_a_report_can_hold() -> None:
+    from xml.etree import ElementTree
+
+    from jixiao.golden import CaseResult, FieldResult, Outcome, RegressResult, junit_xml
+
+    hostile = 'a "quoted" <tag> & \u201c中文\u201d'
+    result = RegressResult(
+        cases=[
+            CaseResult(
+                case="case<&>",
+                error=hostile,
+                fields=[
+                    FieldResult(
+                        path="unit_name",
+                        outcome=Outcome.MISMATCH,
+                        expected=hostile,
+                        got="x",
+                        baseline=Outcome.OK_MATCH,
+                    ),
+                    FieldResult(path="fiscal_year", outcome=Outcome.MISSING),
+                ],
+            )
+        ]
+    )
+    root = ElementTree.fromstring(junit_xml(result))
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("name") == "case<&>" and suite.get("failures") == "2"
+    messages = [f.get("message") for f in root.iter("failure")]
+    assert messages[0] == hostile and hostile in messages[1]
+    assert [s.get("message") for s in root.iter("skipped")] == ["known missing"]

@@ -1,3 +1,4 @@
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -63,3 +64,13 @@ def test_writes_leave_no_temporary_files(tmp_path: Path) -> None:
     write_report(tmp_path, _result({}))
     leftovers = [p.name for p in tmp_path.rglob("*") if p.name.endswith(".part")]
     assert leftovers == []
+
+
+def test_a_long_figure_is_written_as_a_number_with_every_digit() -> None:
+    from jixiao.output import dumps, plain_json
+
+    long_figure = Decimal("123456789012345678.123456789")
+    text = dumps(plain_json({"value": long_figure, "whole": Decimal("100.00")}))
+    assert '"value": 123456789012345678.123456789' in text
+    assert '"whole": 100' in text
+    assert json.loads(text, parse_float=Decimal)["value"] == long_figure

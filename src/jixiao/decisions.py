@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from jixiao.output import plain_json
+from jixiao.output import dumps, plain_json
 
 DATABASE_NAME = "jixiao-review.sqlite"
 SCHEMA = """
@@ -62,7 +62,7 @@ class Decision(BaseModel):
 def _dump(value: Any) -> str | None:
     if value is None:
         return None
-    return json.dumps(plain_json(value), ensure_ascii=False, default=str)
+    return dumps(plain_json(value), indent=None)
 
 
 def _load(text: str | None) -> Any:

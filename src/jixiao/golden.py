@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.etree import ElementTree
 
 import diskcache
 from pydantic import BaseModel, Field
@@ -434,37 +434,33 @@ def summary_json(result: RegressResult) -> dict[str, Any]:
     }
 
 
-def _attribute(text: str) -> str:
-    return escape(text, {'"': "&quot;", "\n": "&#10;"})
-
-
 def junit_xml(result: RegressResult) -> str:
-    lines = ['<?xml version="1.0" encoding="utf-8"?>', "<testsuites>"]
+    """The regress result as JUnit XML: a suite per case, a test case per field; a
+    regression is a failure, a known mismatch a skip. Built with ElementTree, so every
+    attribute is escaped by construction."""
+    suites = ElementTree.Element("testsuites")
     for case in result.cases:
         failures = len(case.regressions) + (1 if case.error else 0)
-        lines.append(
-            f'  <testsuite name="{escape(case.case)}" tests="{max(len(case.fields), 1)}" '
-            f'failures="{failures}" time="{case.seconds}">'
+        suite = ElementTree.SubElement(
+            suites,
+            "testsuite",
+            name=case.case,
+            tests=str(max(len(case.fields), 1)),
+            failures=str(failures),
+            time=str(case.seconds),
         )
         if case.error:
-            lines.append(
-                f'    <testcase classname="{escape(case.case)}" name="replay">'
-                f'<failure message="{escape(case.error, {chr(34): "&quot;"})}"/></testcase>'
-            )
+            replay = ElementTree.SubElement(suite, "testcase", classname=case.case, name="replay")
+            ElementTree.SubElement(replay, "failure", message=case.error)
         for field in case.fields:
-            body = ""
+            test = ElementTree.SubElement(suite, "testcase", classname=case.case, name=field.path)
             if field.regressed:
                 message = (
                     f"{field.path}: {field.baseline} -> {field.outcome} "
                     f"(expected {field.expected!r}, got {field.got!r})"
                 )
-                body = f'<failure message="{_attribute(message)}"/>'
+                ElementTree.SubElement(test, "failure", message=message)
             elif field.outcome in (Outcome.MISMATCH, Outcome.MISSING, Outcome.EXTRA):
-                body = f'<skipped message="known {field.outcome.value}"/>'
-            lines.append(
-                f'    <testcase classname="{escape(case.case)}" '
-                f'name="{escape(field.path)}">{body}</testcase>'
-            )
-        lines.append("  </testsuite>")
-    lines.append("</testsuites>")
-    return "\n".join(lines) + "\n"
+                ElementTree.SubElement(test, "skipped", message=f"known {field.outcome.value}")
+    ElementTree.indent(suites)
+    return ElementTree.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"

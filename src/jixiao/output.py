@@ -11,31 +11,32 @@ are written as JSON numbers with their exact digits and read back with
 from __future__ import annotations
 
 import json
+import logging
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import simplejson
+
 from jixiao.core import Evidence, ListItem, ReportField, ReportResult
 from jixiao.files import write_text_atomic
+
+logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 NORMALIZED_SUFFIX = ".normalized.txt"
 
 
-def _json_number(value: Decimal) -> int | float | str:
-    """A decimal as a JSON number with the same digits.
-
-    Python writes the shortest float repr that reads back to the same float, which for
-    figures of up to 15 significant digits is the decimal's own digits; anything longer
-    would lose digits and is written as a string instead.
-    """
+def _json_number(value: Decimal) -> int | Decimal:
+    """A decimal as written to JSON: a whole number as an int, else its own digits."""
     if value == value.to_integral_value():
         return int(value)
-    number = float(value)
-    return number if Decimal(repr(number)) == value else format(value, "f")
+    return value
 
 
 def plain_json(value: Any) -> Any:
+    """Models, evidence and containers as JSON-ready data; decimals stay exact `Decimal`s
+    (`dumps` writes their digits as JSON numbers, with no float in between)."""
     if isinstance(value, Decimal):
         return _json_number(value)
     if isinstance(value, Evidence | ListItem):
@@ -78,8 +79,11 @@ def report_json(result: ReportResult) -> dict[str, Any]:
     }
 
 
-def dumps(document: dict[str, Any]) -> str:
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+def dumps(document: Any, indent: int | None = 2) -> str:
+    """JSON text; a `Decimal` is written as a number with exactly its digits (simplejson
+    does this natively, where the standard library would need a float)."""
+    text = simplejson.dumps(document, ensure_ascii=False, indent=indent, use_decimal=True)
+    return text + "\n" if indent is not None else text
 
 
 def output_paths(out_dir: Path, name: str) -> tuple[Path, Path]:
@@ -88,6 +92,7 @@ def output_paths(out_dir: Path, name: str) -> tuple[Path, Path]:
 
 def write_report(out_dir: Path, result: ReportResult) -> Path:
     json_path, text_path = output_paths(out_dir, result.name)
+    logger.debug("writing %s", json_path)
     write_text_atomic(text_path, result.normalized_text)
     write_text_atomic(json_path, dumps(report_json(result)))
     return json_path
