@@ -9,6 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from jixiao.catalog import load_catalog
 from jixiao.core import FieldStatus
@@ -128,3 +130,26 @@ def test_find_word_tolerates_one_misread_character_only_in_ocr_text() -> None:
     assert find_word("部门整体情况", "内门整体情况", ocr=True) is None  # first character differs
     assert find_word("整体支出", "整休支出", ocr=True) is None  # too short to guess
     assert find_word("部门整体情况", "见部门整体情况", ocr=True) == 1
+
+
+def _one_substitution_at(word: str, text: str) -> int | None:
+    """The plain reading of find_word's OCR rule: first offset whose slice keeps the first
+    and last characters and differs from `word` in at most one character."""
+    if word in text:
+        return text.index(word)
+    for at in range(len(text) - len(word) + 1):
+        piece = text[at : at + len(word)]
+        ends_kept = piece[0] == word[0] and piece[-1] == word[-1]
+        if ends_kept and sum(a != b for a, b in zip(piece, word, strict=True)) <= 1:
+            return at
+    return None
+
+
+@given(
+    word=st.text(alphabet="部门整体情况内休", min_size=5, max_size=7),
+    text=st.text(alphabet="部门整体情况内休见（1）", max_size=30),
+)
+def test_find_word_in_ocr_text_is_the_one_substitution_rule(word: str, text: str) -> None:
+    from jixiao.rules import find_word
+
+    assert find_word(word, text, ocr=True) == _one_substitution_at(word, text)

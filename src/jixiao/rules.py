@@ -16,6 +16,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+import regex
 from pydantic import BaseModel, ConfigDict
 
 from jixiao.catalog import Catalog, FieldKind, FieldSpec
@@ -215,21 +216,18 @@ def find_word(word: str, text: str, ocr: bool = False) -> int | None:
     """Offset of `word` in `text`; in OCR text also a reading with one character misread.
 
     OCR confuses single characters that look alike (门/内, 己/已), so a key phrase of five or
-    more characters is still found with one substitution; the first and last characters
-    must match, which keeps short common words from matching by chance.
+    more characters is still found with one substitution (`regex` fuzzy matching); the
+    first and last characters must match, which keeps short common words from matching by
+    chance.
     """
     if word in text:
         return text.index(word)
     if not ocr or len(word) < OCR_FUZZY_MIN_CHARS:
         return None
-    size = len(word)
-    for at in range(len(text) - size + 1):
-        piece = text[at : at + size]
-        if piece[0] != word[0] or piece[-1] != word[-1]:
-            continue
-        if sum(a != b for a, b in zip(piece, word, strict=True)) <= 1:
-            return at
-    return None
+    inner = regex.escape(word[1:-1])
+    pattern = f"{regex.escape(word[0])}(?:{inner}){{s<=1}}{regex.escape(word[-1])}"
+    match = regex.search(pattern, text)
+    return match.start() if match else None
 
 
 def pattern_candidates(path: str, ctx: RuleContext) -> list[Candidate]:
