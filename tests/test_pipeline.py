@@ -84,3 +84,18 @@ def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.output.startswith("jixiao ")
+
+
+def test_a_batch_logs_to_a_file_in_the_output_folder_with_tracebacks(tmp_path: Path) -> None:
+    from jixiao.pipeline import RUN_LOG_NAME, run_batch
+    from jixiao.settings import Settings
+
+    good = tmp_path / "in" / "good.txt"
+    good.parent.mkdir()
+    good.write_text("2024年度某单位整体支出绩效自评报告\n支出合计10万元。\n", encoding="utf-8")
+    (tmp_path / "in" / "empty.txt").write_bytes(b"")
+    out = tmp_path / "out"
+    run_batch([good.parent], out, Settings(provider="none"))
+    log = (out / RUN_LOG_NAME).read_text(encoding="utf-8")
+    assert "run started" in log and "run ended" in log
+    assert "empty.txt: not read" in log

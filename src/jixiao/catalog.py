@@ -7,12 +7,15 @@ contract's field paths. Nothing here knows about LLMs or text.
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from enum import StrEnum
 from functools import cache
 from importlib import resources
 
 from pydantic import BaseModel, Field
+
+logger = logging.getLogger(__name__)
 
 
 class FieldKind(StrEnum):

@@ -9,6 +9,7 @@ report; they never change a figure.
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from decimal import Decimal
 from functools import cache
@@ -20,6 +21,8 @@ from pydantic import BaseModel, Field
 from jixiao.catalog import Catalog, FieldKind
 from jixiao.core import Flag, Indicator, ListItem, Project, ReportField, Severity
 from jixiao.figures import format_decimal
+
+logger = logging.getLogger(__name__)
 
 ItemT = TypeVar("ItemT", bound=ListItem)
 

@@ -9,12 +9,15 @@ so no chunk ever splits a table row or a figure.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 
 from jixiao.catalog import Catalog
 from jixiao.core import Block, BlockKind, Chunk, Section, Span
 from jixiao.patterns import SENTENCE_END_RE
+
+logger = logging.getLogger(__name__)
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 ASCII_CHARS_PER_TOKEN = 3.5

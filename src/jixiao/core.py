@@ -9,11 +9,14 @@ records and the per-report output.
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+logger = logging.getLogger(__name__)
 
 
 class FieldStatus(StrEnum):

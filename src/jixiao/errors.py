@@ -7,7 +7,10 @@ everything jixiao means to raise with one `except JixiaoError`, and tell the kin
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 
 class JixiaoError(Exception):

@@ -8,10 +8,13 @@ quote, then the quote with white space made optional and figure punctuation fold
 
 from __future__ import annotations
 
+import logging
 import re
 
 from jixiao.core import Evidence, MatchQuality
 from jixiao.patterns import FOLD, FULLWIDTH_FORMS
+
+logger = logging.getLogger(__name__)
 
 _UNFOLD: dict[str, set[str]] = {}
 for _wide, _narrow in FULLWIDTH_FORMS.items():

@@ -8,12 +8,15 @@ Out: a `Figure` (exact `Decimal`, unit, comparator, qualifier), and money conver
 
 from __future__ import annotations
 
+import logging
 import re
 from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel
 
 from jixiao.patterns import FOLD
+
+logger = logging.getLogger(__name__)
 
 # Unit table: how many 万元 one unit is.
 MONEY_UNITS_IN_WANYUAN: dict[str, Decimal] = {

@@ -6,9 +6,12 @@ Out: the file, written to a temporary sibling, flushed to disk and renamed into 
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:

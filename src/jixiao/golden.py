@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import logging
 import shutil
 import tempfile
 import time
@@ -37,9 +38,11 @@ from jixiao.ingest import SUPPORTED_SUFFIXES
 from jixiao.llm import chunk_cache_key, load_prompts, open_provider
 from jixiao.ocr import OcrEngine
 from jixiao.output import dumps, flatten_report, load_report, plain_json, report_json
-from jixiao.pipeline import extract_report, prepare
+from jixiao.pipeline import prepare, process_report
 from jixiao.recording import CallRecording, Exchange, write_recording
 from jixiao.settings import ProviderName, Settings
+
+logger = logging.getLogger(__name__)
 
 EXPECTED_NAME = "expected.json"
 BASELINE_NAME = "baseline.json"
@@ -173,7 +176,7 @@ def run_case(case_dir: Path, settings: Settings, ocr: OcrEngine | None = None) -
         settings = settings.model_copy(update={"replay_dir": case_dir / RECORDINGS_NAME})
     provider = open_provider(settings)
     try:
-        return extract_report(
+        return process_report(
             case_input(case_dir),
             REPORT_STEM,
             settings,
@@ -400,6 +403,7 @@ def regress(root: Path, settings: Settings, update_baseline: bool = False) -> Re
             if update_baseline:
                 save_baseline(case_dir, case)
         except Exception as exc:
+            logger.exception("golden case %s failed", case_dir.name)
             case.error = str(exc)
         case.seconds = round(time.monotonic() - case_started, 3)
         result.cases.append(case)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -57,6 +58,8 @@ from jixiao.recording import (
 )
 from jixiao.schema import response_model_for
 from jixiao.settings import LLMMode, ProviderName, Settings
+
+logger = logging.getLogger(__name__)
 
 INSTRUCTOR_MODES = {
     LLMMode.TOOLS: instructor.Mode.TOOLS,
@@ -315,6 +318,7 @@ class InstructorProvider:
         try:
             result = self._call(response_model, messages, meter)
         except Exception as exc:
+            logger.warning("chunk %d of %s failed", chunk.index, report, exc_info=True)
             if meter.replay_missing:
                 error = str(
                     ReplayMissingError(

@@ -11,6 +11,7 @@ de-duplicated. Statuses are left to the validator.
 
 from __future__ import annotations
 
+import logging
 import re
 from decimal import Decimal
 from typing import Any
@@ -42,6 +43,8 @@ from jixiao.figures import (
     strip_zeros,
 )
 from jixiao.patterns import YEAR_RE
+
+logger = logging.getLogger(__name__)
 
 
 def coerce_value(spec: FieldSpec, raw: Any) -> Any:

@@ -11,6 +11,7 @@ same "one cell per line, blank line between rows" shape as flattened text.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections import Counter
@@ -26,6 +27,8 @@ from jixiao.core import (
 )
 from jixiao.evidence import MIN_QUOTE_CHARS, locate
 from jixiao.patterns import DIGIT_FOLD
+
+logger = logging.getLogger(__name__)
 
 CELL_PREFIX = "\t"
 SUSPECT_HEAD_CHARS = 200  # a long doubtful stretch is found again by its beginning

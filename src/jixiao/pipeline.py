@@ -11,15 +11,18 @@ This is the library's entry point; the CLI only parses flags and prints.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jixiao import __version__
 from jixiao.catalog import Catalog, load_catalog
 from jixiao.checks import run_checks
 from jixiao.chunk import make_chunks
@@ -57,8 +60,11 @@ from jixiao.segment import build_sections, segment
 from jixiao.settings import ProviderName, Settings
 from jixiao.validate import chunk_failures, settle_statuses, suspect_flags, validate
 
+logger = logging.getLogger(__name__)
+
 RUN_SUMMARY_NAME = "jixiao-run.json"
 CALL_LOG_NAME = "calls.jsonl"
+RUN_LOG_NAME = "jixiao.log"
 
 
 class ReportSummary(BaseModel):
@@ -183,7 +189,7 @@ def settle_report(
     return fields, settle_statuses(fields, flags)
 
 
-def extract_report(
+def process_report(
     path: Path,
     name: str,
     settings: Settings,
@@ -249,6 +255,25 @@ def extract_report(
     )
 
 
+def extract_report(
+    path: Path | str, settings: Settings | None = None, name: str | None = None
+) -> ReportResult:
+    """The library's one-call entry point: one report file -> its `ReportResult`.
+
+    `settings` default to the environment's (`Settings()`: no endpoint means the rules
+    alone). Nothing is written; `output.write_report` writes the JSON contract. Raises
+    `IngestError` for unreadable input and `LLMConfigError` for unusable LLM settings.
+    """
+    path = Path(path)
+    settings = settings or Settings()
+    provider = open_provider(settings)
+    try:
+        prompt_version = load_prompts(settings.prompts_dir).version
+        return process_report(path, name or path.stem, settings, provider, prompt_version)
+    finally:
+        provider.close()
+
+
 def summarize(result: ReportResult, output: Path) -> ReportSummary:
     failed = result.run.failed_chunks
     return ReportSummary(
@@ -290,10 +315,49 @@ def run_batch(
     on_start: Callable[[int], None] | None = None,
     on_report: Callable[[ReportSummary], None] | None = None,
 ) -> BatchResult:
-    """Extract every report under `inputs` into `out_dir`. Raises `LLMConfigError`."""
+    """Extract every report under `inputs` into `out_dir`. Raises `LLMConfigError`.
+
+    Everything the library logs during the batch, tracebacks of failed reports and chunks
+    included, is appended to `out_dir/jixiao.log`.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with run_log(out_dir / RUN_LOG_NAME):
+        return _run_batch(inputs, out_dir, settings, on_start, on_report)
+
+
+@contextmanager
+def run_log(path: Path) -> Iterator[None]:
+    """Append the library's log records (debug and up) to `path` while the block runs."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    package = logging.getLogger("jixiao")
+    previous_level = package.level
+    package.addHandler(handler)
+    if package.getEffectiveLevel() > logging.DEBUG:
+        package.setLevel(logging.DEBUG)
+    try:
+        logger.info("run started (jixiao %s)", __version__)
+        yield
+    finally:
+        logger.info("run ended")
+        package.removeHandler(handler)
+        package.setLevel(previous_level)
+        handler.close()
+
+
+def _run_batch(
+    inputs: list[Path],
+    out_dir: Path,
+    settings: Settings,
+    on_start: Callable[[int], None] | None,
+    on_report: Callable[[ReportSummary], None] | None,
+) -> BatchResult:
     provider = open_provider(settings)
     prompt_version = load_prompts(settings.prompts_dir).version
-    out_dir.mkdir(parents=True, exist_ok=True)
+    logger.info(
+        "provider %s, model %s, prompts %s", provider.name, provider.model, prompt_version
+    )
     call_log = CallLog(out_dir / CALL_LOG_NAME)
     batch = BatchResult(provider=provider.name, model=provider.model, prompt_version=prompt_version)
     targets = unique_names(find_reports(inputs))
@@ -305,13 +369,15 @@ def run_batch(
         with ThreadPoolExecutor(max_workers=settings.jobs) as pool:
             for path, name in targets:
                 try:
-                    result = extract_report(
+                    result = process_report(
                         path, name, settings, provider, prompt_version, catalog, pool, call_log, ocr
                     )
                     summary = summarize(result, write_report(out_dir, result))
                 except IngestError as exc:
+                    logger.warning("%s: not read: %s", path, exc.reason)
                     summary = _failed(name, path, exc.reason)
                 except Exception as exc:
+                    logger.exception("%s: internal error", path)
                     summary = _failed(name, path, f"internal error: {type(exc).__name__}: {exc}")
                 batch.reports.append(summary)
                 if on_report:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,8 @@ from pydantic import BaseModel, Field
 
 from jixiao.errors import ReplayMissingError
 from jixiao.files import write_text_atomic
+
+logger = logging.getLogger(__name__)
 
 RECORDING_VERSION = 1
 

@@ -9,6 +9,7 @@ each request small; the cache key includes the schema, so it changes with it.
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from typing import Any
 
@@ -16,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from jixiao.catalog import FieldKind, FieldSpec, ListSpec, load_catalog
 from jixiao.core import Indicator, ListItem, Project
+
+logger = logging.getLogger(__name__)
 
 
 class Quoted(BaseModel):

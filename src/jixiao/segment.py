@@ -5,6 +5,8 @@ Out: `Block`s (headings, paragraphs, tables with cell spans) and `Section`s, eac
 its heading path. Headings are recognized by their numbering (一、 / （一） / 1. / 1、 /
 （1） / ① / 附件N) and nested by the order the styles appear in. Tables are recognized
 from docx, from the flattened "one cell per line, blank line between rows" text that
+
+logger = logging.getLogger(__name__)
 docx-to-text converters produce, and from lines with `|` separators.
 """
 

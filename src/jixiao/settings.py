@@ -9,6 +9,7 @@ cache key, a log, a recording or an output.
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from collections.abc import Mapping
@@ -19,6 +20,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from jixiao.errors import ConfigError
+
+logger = logging.getLogger(__name__)
 
 
 class ProviderName(StrEnum):

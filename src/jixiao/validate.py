@@ -18,6 +18,7 @@ label is `ok`. Checks report; they never change a figure.
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -46,6 +47,8 @@ from jixiao.rules import (
     same_value,
 )
 from jixiao.words import load_words
+
+logger = logging.getLogger(__name__)
 
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1}
 
