@@ -102,9 +102,9 @@ def parse_catalog(raw: dict) -> Catalog:
     }
     fields = [FieldSpec.model_validate(entry) for entry in raw["field"]]
     lists = [ListSpec.model_validate(entry) for entry in raw["list"]]
-    for spec in [*fields, *lists]:
-        if spec.group not in groups:
-            raise ValueError(f"field {spec.path} names unknown group {spec.group}")
+    for path, group in [(s.path, s.group) for s in fields] + [(s.path, s.group) for s in lists]:
+        if group not in groups:
+            raise ValueError(f"field {path} names unknown group {group}")
     return Catalog(groups=groups, fields=fields, lists=lists)
 
 

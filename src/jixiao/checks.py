@@ -247,9 +247,12 @@ def check_indicator_total(
 ) -> list[Flag]:
     scores = [item.score for _, item in _indicators(fields)]
     total = _number(fields, rule.totals[0]) if rule.totals else None
-    if total is None or not scores or any(s is None for s in scores):
+    if total is None or not scores:
         return []
-    indicator_sum = sum((Decimal(s) for s in scores), Decimal(0))
+    given = [s for s in scores if s is not None]
+    if len(given) < len(scores):
+        return []
+    indicator_sum = sum(given, Decimal(0))
     sums = [indicator_sum]
     if execution_score is not None:
         sums.append(indicator_sum + execution_score)

@@ -176,7 +176,7 @@ def parse_money(text: str | int | Decimal | None, default_unit: str = "万元") 
     figure = parse_figure(text)
     if figure is None:
         return None
-    unit = figure.unit if figure.is_money else default_unit
+    unit = figure.unit if figure.is_money and figure.unit else default_unit
     return to_wanyuan(figure.value, unit)
 
 

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import urlparse
 
 import diskcache
@@ -58,6 +58,9 @@ from jixiao.recording import (
 )
 from jixiao.schema import response_model_for
 from jixiao.settings import LLMMode, ProviderName, Settings
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
 
 logger = logging.getLogger(__name__)
 
@@ -253,8 +256,11 @@ def describe_error(exc: BaseException) -> str:
 
 
 class Provider(Protocol):
-    name: str
-    model: str | None
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def model(self) -> str | None: ...
 
     def answer(self, chunk: Chunk, report: str) -> ChunkAnswer: ...
 
@@ -386,7 +392,7 @@ class InstructorProvider:
             with attempt:
                 return patched.chat.completions.create(
                     model=settings.model,
-                    messages=messages,
+                    messages=cast("list[ChatCompletionMessageParam]", messages),
                     response_model=response_model,
                     max_retries=settings.reask_retries,
                     **settings.sampling(),

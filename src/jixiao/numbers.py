@@ -91,14 +91,14 @@ class IndexedNumber(BaseModel):
 
 def kind_of(unit: str | None, value: Decimal) -> NumberKind:
     if unit in MONEY_UNITS_IN_WANYUAN:
-        return "money"
+        return NumberKind.MONEY
     if unit in PERCENT_UNITS:
-        return "percent"
+        return NumberKind.PERCENT
     if unit in SCORE_UNITS:
-        return "score"
+        return NumberKind.SCORE
     if unit is not None:
-        return "count"
-    return "plain"
+        return NumberKind.COUNT
+    return NumberKind.PLAIN
 
 
 def _figures_in(text: str, start: int, end: int) -> list[tuple[int, int, Figure]]:
@@ -183,9 +183,9 @@ def sentence_around(text: str, a: int, b: int, floor: int, ceiling: int) -> str:
 def _entry(text: str, a: int, b: int, figure: Figure, **context) -> IndexedNumber:
     unit = figure.unit
     if unit == "date":
-        kind: NumberKind = "date"
+        kind = NumberKind.DATE
     elif unit == "year":
-        kind = "year"
+        kind = NumberKind.YEAR
     else:
         kind = kind_of(unit, figure.value)
     return IndexedNumber(

@@ -206,9 +206,9 @@ def report_kind_candidates(ctx: RuleContext) -> tuple[list[Candidate], bool]:
                     return [_candidate(kind, ctx.text, at, at + len(word))], False
     head = ctx.text[:1500]
     for word in words.unit_kind_hints:
-        at = find_word(word, head, ocr=ctx.ocr)
-        if at is not None:
-            return [_candidate("unit", ctx.text, at, at + len(word))], True
+        found = find_word(word, head, ocr=ctx.ocr)
+        if found is not None:
+            return [_candidate("unit", ctx.text, found, found + len(word))], True
     return [], False
 
 

@@ -88,13 +88,13 @@ def _response_model_for(groups: tuple[str, ...]) -> type[BaseModel]:
                 Quoted | None,
                 Field(None, description=scalar_description(spec)),
             )
-        for spec in catalog.lists_in(group):
-            item = LIST_ITEM_MODELS[spec.path]
-            definitions[spec.path] = (
+        for list_spec in catalog.lists_in(group):
+            item = LIST_ITEM_MODELS[list_spec.path]
+            definitions[list_spec.path] = (
                 list[item],  # type: ignore[valid-type]
-                Field(default_factory=list, description=list_description(spec)),
+                Field(default_factory=list, description=list_description(list_spec)),
             )
-    model = create_model(  # type: ignore[call-overload]
+    model = create_model(
         "ReportExtract",
         __config__=ConfigDict(extra="ignore"),
         __doc__="从绩效自评报告片段中提取的字段；片段中没有的字段留空。",

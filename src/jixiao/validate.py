@@ -336,12 +336,11 @@ def validate(
                 ctx,
             )
         )
-    for spec in catalog.lists:
-        list_flags, items = settle_list(
-            spec.path, fields[spec.path].value or [], rule_lists.get(spec.path, [])
-        )
-        fields[spec.path].value = items or None
-        fields[spec.path].evidence = []
+    for list_spec in catalog.lists:
+        path = list_spec.path
+        list_flags, items = settle_list(path, fields[path].value or [], rule_lists.get(path, []))
+        fields[path].value = items or None
+        fields[path].evidence = []
         flags.extend(list_flags)
     return flags
 
