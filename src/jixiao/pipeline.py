@@ -1,8 +1,9 @@
 """Pipeline: report files -> written outputs, one stage after another.
 
 In: input paths (files or folders), an output folder and `Settings`.
-Out: per report `<name>.json` + `<name>.normalized.txt`, a `calls.jsonl` log line per
-chunk call, and `jixiao-run.json` summing up the batch; returns a `BatchResult`.
+Out: per report `<name>.json` + `<name>.normalized.txt` + `<name>.index.jsonl` (the
+figures review offers as candidates), a `calls.jsonl` log line per chunk call, and
+`jixiao-run.json` summing up the batch; returns a `BatchResult`.
 A report that cannot be read is recorded with its reason and the batch goes on; a
 report whose chunks failed is written with `chunk_failed` flags and counted as failed.
 This is the library's entry point; the CLI only parses flags and prints.
@@ -49,14 +50,11 @@ from jixiao.merge import merge_answers
 from jixiao.normalize import normalize_document
 from jixiao.numbers import IndexedNumber, index_numbers
 from jixiao.ocr import OcrEngine
-from jixiao.output import write_report
+from jixiao.output import CALL_LOG_NAME, RUN_SUMMARY_NAME, write_index, write_report
 from jixiao.rules import RuleContext, run_rules
 from jixiao.segment import build_sections, segment
 from jixiao.settings import ProviderName, Settings
 from jixiao.validate import validate
-
-RUN_SUMMARY_NAME = "jixiao-run.json"
-CALL_LOG_NAME = "calls.jsonl"
 
 
 class ReportSummary(BaseModel):
@@ -189,11 +187,12 @@ def extract_report(
     pool: ThreadPoolExecutor | None = None,
     call_log: CallLog | None = None,
     ocr: OcrEngine | None = None,
+    prepared: Prepared | None = None,
 ) -> ReportResult:
     """Run one report through every stage. Raises `IngestError` for unreadable input."""
     started = time.monotonic()
     catalog = catalog or load_catalog()
-    prepared = prepare(path, settings, catalog, ocr)
+    prepared = prepared or prepare(path, settings, catalog, ocr)
     text, chunks = prepared.text, prepared.chunks
 
     def ask(chunk_index: int) -> ChunkAnswer:
@@ -301,9 +300,20 @@ def run_batch(
         with ThreadPoolExecutor(max_workers=settings.jobs) as pool:
             for path, name in targets:
                 try:
+                    prepared = prepare(path, settings, catalog, ocr)
                     result = extract_report(
-                        path, name, settings, provider, prompt_version, catalog, pool, call_log, ocr
+                        path,
+                        name,
+                        settings,
+                        provider,
+                        prompt_version,
+                        catalog,
+                        pool,
+                        call_log,
+                        ocr,
+                        prepared,
                     )
+                    write_index(out_dir, name, catalog, prepared.rule_context())
                     summary = summarize(result, write_report(out_dir, result))
                 except IngestError as exc:
                     summary = _failed(name, path, exc.reason)
