@@ -21,7 +21,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from jixiao.pipeline import run_batch
-from jixiao.review import create_app
+from jixiao.review.app import create_app
 from jixiao.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -40,3 +40,12 @@ def replay_examples(out: Path):
             str(RECORDINGS / "examples"),
         ],
     )
+
+
+@pytest.fixture(scope="module")
+def examples_out(tmp_path_factory) -> Path:
+    """An output folder of the examples replayed from their recordings, one per module."""
+    out = tmp_path_factory.mktemp("review") / "out"
+    result = replay_examples(out)
+    assert result.exit_code == 0, result.output
+    return out

@@ -20,7 +20,7 @@ from rich.table import Table
 
 from jixiao import __version__
 from jixiao.core import ReportStatus
-from jixiao.errors import CaseError, ConfigError, LLMConfigError
+from jixiao.errors import CaseError, ConfigError, LLMConfigError, ReviewError
 from jixiao.pipeline import BatchResult, ReportSummary, run_batch
 from jixiao.settings import LLMMode, ProviderName, load_settings
 
@@ -308,7 +308,7 @@ def review(
 
     import uvicorn
 
-    from jixiao.review import create_app
+    from jixiao.review.app import create_app
 
     if not out_dir.is_dir():
         console.print(f"[red]no such folder:[/] {out_dir}")
@@ -324,7 +324,7 @@ def export_command(
     to: Annotated[Path | None, typer.Option("--to", help="Export folder (OUT_DIR/export).")] = None,
 ) -> None:
     """Write corrected JSON, CSV, XLSX and SQLite tables with the review decisions applied."""
-    from jixiao.export import export
+    from jixiao.review.export import export
 
     if not out_dir.is_dir():
         console.print(f"[red]no such folder:[/] {out_dir}")
@@ -343,12 +343,12 @@ def promote(
 ) -> None:
     """Make a reviewed report a golden case: its input, recordings from the cache, and the
     reviewed values as expected.json."""
-    from jixiao.golden import promote_report
+    from jixiao.review.promote import promote_report
 
     settings = _llm_settings(config, cache_dir=cache_dir)
     try:
         written = promote_report(out_dir, name, case, settings)
-    except CaseError as exc:
+    except (CaseError, ReviewError) as exc:
         console.print(f"[red]cannot promote:[/] {exc}")
         raise typer.Exit(EXIT_FAILED) from exc
     console.print(f"golden case {case}: {', '.join(written)}")

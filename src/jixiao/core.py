@@ -54,7 +54,7 @@ class BlockKind(StrEnum):
 
 
 class TableCell(BaseModel):
-    text: str
+    text: str = Field(title="内容")
 
 
 class TableRow(BaseModel):
@@ -230,6 +230,11 @@ class ListItem(BaseModel):
         """The item's own attributes, in order, without evidence and flags."""
         return [name for name in cls.model_fields if name not in ("evidence", "flags")]
 
+    @classmethod
+    def headers(cls) -> list[tuple[str, str]]:
+        """(attribute, Chinese column header) for each of the item's own attributes."""
+        return [(name, cls.model_fields[name].title or name) for name in cls.columns()]
+
 
 class Project(ListItem):
     """一个项目的资金情况（万元）。"""
@@ -237,11 +242,13 @@ class Project(ListItem):
     FIGURES: ClassVar[tuple[str, ...]] = ("budget_initial", "adjustment", "actual", "carryover")
     VALUES: ClassVar[tuple[str, ...]] = FIGURES
 
-    name: str = Field(description="项目名称，按原文")
-    budget_initial: Decimal | None = Field(None, description="年初预算数")
-    adjustment: Decimal | None = Field(None, description="年中调整（调增为正、调减为负）")
-    actual: Decimal | None = Field(None, description="实际支出/执行数")
-    carryover: Decimal | None = Field(None, description="结余结转")
+    name: str = Field(title="项目名称", description="项目名称，按原文")
+    budget_initial: Decimal | None = Field(None, title="年初预算（万元）", description="年初预算数")
+    adjustment: Decimal | None = Field(
+        None, title="调整（万元）", description="年中调整（调增为正、调减为负）"
+    )
+    actual: Decimal | None = Field(None, title="实际支出（万元）", description="实际支出/执行数")
+    carryover: Decimal | None = Field(None, title="结余结转（万元）", description="结余结转")
 
 
 class Indicator(ListItem):
@@ -250,14 +257,16 @@ class Indicator(ListItem):
     FIGURES: ClassVar[tuple[str, ...]] = ("weight", "score")
     VALUES: ClassVar[tuple[str, ...]] = ("target", "actual", "weight", "score")
 
-    level1: str | None = Field(None, description="一级指标")
-    level2: str | None = Field(None, description="二级指标")
-    name: str = Field(description="三级指标名称")
-    target: str | None = Field(None, description="年度指标值")
-    actual: str | None = Field(None, description="实际完成值")
-    weight: Decimal | None = Field(None, description="分值")
-    score: Decimal | None = Field(None, description="得分")
-    deviation: str | None = Field(None, description="偏差原因分析及改进措施")
+    level1: str | None = Field(None, title="一级指标", description="一级指标")
+    level2: str | None = Field(None, title="二级指标", description="二级指标")
+    name: str = Field(title="三级指标", description="三级指标名称")
+    target: str | None = Field(None, title="年度指标值", description="年度指标值")
+    actual: str | None = Field(None, title="实际完成值", description="实际完成值")
+    weight: Decimal | None = Field(None, title="分值", description="分值")
+    score: Decimal | None = Field(None, title="得分", description="得分")
+    deviation: str | None = Field(
+        None, title="偏差原因", description="偏差原因分析及改进措施"
+    )
 
 
 class TextItem(ListItem):

@@ -6,13 +6,13 @@ In: `golden/<case>/` folders, each with the input report (`report.txt`, `report.
 `baseline.json` (each field's outcome when the baseline was last accepted).
 Out: per case and field an outcome (ok match, flagged match, mismatch, missing, extra,
 absent), what changed since the baseline, a JSON summary and JUnit XML. `record_case`
-refreshes a case's recordings from a live endpoint.
+refreshes a case's recordings from a live endpoint. (Making a reviewed report a case is
+`jixiao.review.promote`; this module knows nothing of review.)
 """
 
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 import logging
 import shutil
@@ -24,22 +24,18 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-import diskcache
 from pydantic import BaseModel, Field
 
 from jixiao.catalog import load_catalog
 from jixiao.core import LIST_ITEM_TYPES, FieldStatus, ReportResult, ReportStatus
-from jixiao.decisions import DecisionStore
 from jixiao.errors import CaseError
 from jixiao.evidence import squash
-from jixiao.export import apply_decisions, list_reports
 from jixiao.files import write_text_atomic
 from jixiao.ingest import SUPPORTED_SUFFIXES
-from jixiao.llm import chunk_cache_key, load_prompts, open_provider
+from jixiao.llm import load_prompts, open_provider
 from jixiao.ocr import OcrEngine
-from jixiao.output import dumps, flatten_report, load_report, plain_json, report_json
-from jixiao.pipeline import prepare, process_report
-from jixiao.recording import CallRecording, Exchange, write_recording
+from jixiao.output import flatten_report, report_json
+from jixiao.pipeline import process_report
 from jixiao.settings import ProviderName, Settings
 
 logger = logging.getLogger(__name__)
@@ -205,101 +201,6 @@ def record_case(case_dir: Path, settings: Settings) -> ReportResult:
         for recording in sorted((Path(scratch) / REPORT_STEM).glob("*.json")):
             shutil.move(str(recording), target / recording.name)
     return result
-
-
-def promote_report(out_dir: Path, name: str, case_dir: Path, settings: Settings) -> list[str]:
-    """Make a reviewed report a golden case: its input, its recordings (from the LLM
-    cache) and its reviewed values as the truth. Every flagged field must be decided."""
-    path = list_reports(out_dir).get(name)
-    if path is None:
-        raise CaseError(f"no report {name!r} in {out_dir}")
-    document = load_report(path)
-    reviewed = apply_decisions(
-        document, DecisionStore(out_dir).latest(document["source"]["sha256"])
-    )
-    fields = flatten_report(reviewed["report"])
-    open_fields = [p for p, f in fields.items() if f["status"] == FieldStatus.FLAGGED.value]
-    if open_fields:
-        raise CaseError(f"{name}: flagged fields not reviewed yet: {', '.join(open_fields)}")
-    source = Path(document["source"]["path"])
-    if not source.is_file():
-        raise CaseError(f"{name}: its input {source} is not there any more")
-    if hashlib.sha256(source.read_bytes()).hexdigest() != document["source"]["sha256"]:
-        raise CaseError(f"{name}: {source} changed since it was extracted")
-    run = document["run"]
-    if not run.get("model"):
-        raise CaseError(f"{name}: extracted without a model; there is nothing to replay")
-    settings = settings.model_copy(update={"model": run["model"]})
-    prompts = load_prompts(settings.prompts_dir)
-    if prompts.version != run["prompt_version"]:
-        raise CaseError(
-            f"{name}: extracted with prompt {run['prompt_version']}, "
-            f"the prompts are now {prompts.version}"
-        )
-    chunks = prepare(source, settings, load_catalog()).chunks
-    case_dir.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp())
-    with diskcache.Cache(str(settings.cache_dir)) as cache:
-        for chunk in chunks:
-            key = chunk_cache_key(settings, prompts, chunk)
-            entry = cache.get(key)
-            if not entry or not entry.get("exchanges"):
-                raise CaseError(
-                    f"{name}: chunk {chunk.index} is not in the cache "
-                    f"{settings.cache_dir} with its exchanges"
-                )
-            write_recording(
-                scratch,
-                CallRecording(
-                    report=REPORT_STEM,
-                    chunk=chunk.index,
-                    cache_key=key,
-                    exchanges=[Exchange.model_validate(e) for e in entry["exchanges"]],
-                ),
-            )
-    target = case_dir / RECORDINGS_NAME
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.move(str(scratch / REPORT_STEM), target)
-    shutil.rmtree(scratch, ignore_errors=True)
-    shutil.copyfile(source, case_dir / f"{REPORT_STEM}{source.suffix.lower()}")
-    truth: dict[str, Any] = {}
-    for path_name, field in fields.items():
-        value = field["value"]
-        if isinstance(value, list):
-            truth[path_name] = {
-                "value": [
-                    {
-                        **{
-                            k: v
-                            for k, v in item.items()
-                            if k not in ("evidence", "flags", "review")
-                        },
-                        "quote": (item.get("evidence") or [{}])[0].get("quote"),
-                    }
-                    for item in value
-                ]
-            }
-        elif value is None:
-            truth[path_name] = {"value": None}
-        else:
-            quote = field["evidence"][0]["quote"] if field["evidence"] else None
-            truth[path_name] = {"value": value, "quote": quote}
-    write_text_atomic(
-        case_dir / EXPECTED_NAME,
-        dumps(
-            plain_json(
-                {
-                    "case": case_dir.name,
-                    "seed": str(source),
-                    "variant_of": None,
-                    "reviewed": f"promoted from {out_dir}/{name} after review",
-                    "notes": "",
-                    "fields": truth,
-                }
-            )
-        ),
-    )
-    return [f"{REPORT_STEM}{source.suffix.lower()}", RECORDINGS_NAME, EXPECTED_NAME]
 
 
 # --- comparing with the truth ------------------------------------------------------------

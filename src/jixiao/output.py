@@ -1,11 +1,16 @@
-"""Output: a `ReportResult` -> the JSON contract on disk.
+"""Output: a `ReportResult` -> the JSON contract on disk, and the files beside it.
 
-In: one report's result.
+In: one report's result; for the number index, the rule context extraction built.
 Out: `<name>.normalized.txt` and `<name>.json` (schema_version 1: source, report with
 every field path present, flags sorted by severity, run record), both written
 atomically, text first, so a JSON never points into a text that is not there. Decimals
 are written as JSON numbers with their exact digits and read back with
-`load_report` as `Decimal`.
+`load_report` as `Decimal`. Beside them `<name>.index.jsonl`: the figures the number
+index found and which of them fit each numeric field's labels, so review shows the
+candidates extraction saw without running segment, the index or the rules again
+(format in `index_lines`). The names of the batch files (`jixiao-run.json`,
+`calls.jsonl`) live here too, so readers of an output folder need not import the
+pipeline.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import simplejson
+from pydantic import BaseModel, Field
 
 from jixiao.core import Evidence, ListItem, ReportField, ReportResult
 from jixiao.files import write_text_atomic
@@ -24,7 +30,11 @@ from jixiao.files import write_text_atomic
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+INDEX_SCHEMA_VERSION = 1
 NORMALIZED_SUFFIX = ".normalized.txt"
+INDEX_SUFFIX = ".index.jsonl"  # not .json: an output folder's *.json are the reports
+RUN_SUMMARY_NAME = "jixiao-run.json"
+CALL_LOG_NAME = "calls.jsonl"
 
 
 def _json_number(value: Decimal) -> int | Decimal:
@@ -113,3 +123,54 @@ def flatten_report(report: dict[str, Any], prefix: str = "") -> dict[str, dict[s
         elif isinstance(node, dict):
             flat.update(flatten_report(node, path + "."))
     return flat
+
+
+# --- the number index beside each report --------------------------------------------------
+
+
+class IndexEntry(BaseModel):
+    """One figure of the report as the number index read it."""
+
+    value: str | None  # in the unit fields use (万元 for money), exact digits
+    text: str
+    kind: str
+    label: str = ""
+    row_label: str = ""
+    column_label: str = ""
+    start: int
+    end: int
+
+
+class SavedIndex(BaseModel):
+    """A report's `<name>.index.jsonl` read back."""
+
+    fiscal_year: int | None = None
+    entries: list[IndexEntry] = Field(default_factory=list)
+    fits: dict[str, list[int]] = Field(default_factory=dict)  # field path -> entry positions
+
+
+def index_path(out_dir: Path, name: str) -> Path:
+    return out_dir / f"{name}{INDEX_SUFFIX}"
+
+
+def write_index(out_dir: Path, name: str, lines: list[dict[str, Any]]) -> Path:
+    """Write a report's saved number index (see `pipeline.index_lines` for its lines)."""
+    path = index_path(out_dir, name)
+    write_text_atomic(path, "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
+    return path
+
+
+def load_index(path: Path) -> SavedIndex | None:
+    """A saved number index; None when the folder was written before there was one."""
+    if not path.is_file():
+        logger.info("no number index at %s (written by an older jixiao)", path)
+        return None
+    header, *entries = (json.loads(line) for line in path.read_text("utf-8").splitlines())
+    if header.get("schema_version") != INDEX_SCHEMA_VERSION:
+        logger.warning("number index %s has an unknown schema; not used", path)
+        return None
+    return SavedIndex(
+        fiscal_year=header.get("fiscal_year"),
+        entries=[IndexEntry.model_validate(entry) for entry in entries],
+        fits=header.get("fits", {}),
+    )

@@ -1,8 +1,9 @@
 """Pipeline: report files -> written outputs, one stage after another.
 
 In: input paths (files or folders), an output folder and `Settings`.
-Out: per report `<name>.json` + `<name>.normalized.txt`, a `calls.jsonl` log line per
-chunk call, and `jixiao-run.json` summing up the batch; returns a `BatchResult`.
+Out: per report `<name>.json` + `<name>.normalized.txt` + `<name>.index.jsonl` (the
+figures review offers as candidates), a `calls.jsonl` log line per chunk call, and
+`jixiao-run.json` summing up the batch; returns a `BatchResult`.
 A report that cannot be read is recorded with its reason and the batch goes on; a
 report whose chunks failed is written with `chunk_failed` flags and counted as failed.
 This is the library's entry point; the CLI only parses flags and prints.
@@ -18,7 +19,10 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,16 +58,21 @@ from jixiao.merge import merge_answers
 from jixiao.normalize import normalize_document
 from jixiao.numbers import IndexedNumber, index_numbers
 from jixiao.ocr import OcrEngine
-from jixiao.output import write_report
-from jixiao.rules import RuleContext, run_rules
+from jixiao.output import (
+    CALL_LOG_NAME,
+    INDEX_SCHEMA_VERSION,
+    RUN_SUMMARY_NAME,
+    IndexEntry,
+    write_index,
+    write_report,
+)
+from jixiao.rules import RuleContext, entries_for, run_rules
 from jixiao.segment import build_sections, segment
 from jixiao.settings import ProviderName, Settings
 from jixiao.validate import chunk_failures, settle_statuses, suspect_flags, validate
 
 logger = logging.getLogger(__name__)
 
-RUN_SUMMARY_NAME = "jixiao-run.json"
-CALL_LOG_NAME = "calls.jsonl"
 RUN_LOG_NAME = "jixiao.log"
 
 
@@ -144,7 +153,9 @@ class Prepared(BaseModel):
     index: list[IndexedNumber]
     suspects: list[Suspect] = Field(default_factory=list)
 
-    def rule_context(self) -> RuleContext:
+    @cached_property
+    def context(self) -> RuleContext:
+        """The report's one rule context: the rules set its fiscal year when they run."""
         return RuleContext(
             text=self.text,
             index=self.index,
@@ -179,7 +190,7 @@ def settle_report(
 ) -> tuple[dict[str, ReportField], list[Flag]]:
     """Merge the chunk answers, run the rules, ground and reconcile, check, settle statuses."""
     fields, flags = merge_answers(catalog, prepared.chunks, answers, prepared.text)
-    context = prepared.rule_context()
+    context = prepared.context
     findings = run_rules(catalog, context)
     rule_lists = build_lists(context)
     flags += validate(catalog, fields, context, findings, rule_lists, model_used)
@@ -199,11 +210,12 @@ def process_report(
     pool: ThreadPoolExecutor | None = None,
     call_log: CallLog | None = None,
     ocr: OcrEngine | None = None,
+    prepared: Prepared | None = None,
 ) -> ReportResult:
     """Run one report through every stage. Raises `IngestError` for unreadable input."""
     started = time.monotonic()
     catalog = catalog or load_catalog()
-    prepared = prepare(path, settings, catalog, ocr)
+    prepared = prepared or prepare(path, settings, catalog, ocr)
     text, chunks = prepared.text, prepared.chunks
 
     def ask(chunk_index: int) -> ChunkAnswer:
@@ -272,6 +284,44 @@ def extract_report(
         return process_report(path, name or path.stem, settings, provider, prompt_version)
     finally:
         provider.close()
+
+
+def index_lines(catalog: Catalog, context: RuleContext) -> list[dict[str, Any]]:
+    """The index file's lines: a header, then one line per figure in text order.
+
+    `context` is the one the rules settled the report with (its fiscal year is known).
+
+    Header: `{"schema_version": 1, "fiscal_year": 2023, "fits": {"funds.basic": [3, 7],
+    ...}}`, every numeric field with the positions (0-based, among the figure lines) of
+    the figures whose label and kind fit it, in the order the rules list them. Figure
+    lines: `{"value": "70.1", "text": "70.1万元", "kind": "money", "label": ...,
+    "row_label": ..., "column_label": ..., "start": 120, "end": 126}`, `value` a string of
+    exact digits in the field's unit (万元 for money).
+    """
+    position = {id(entry): n for n, entry in enumerate(context.index)}
+    fits = {
+        spec.path: [position[id(e)] for e in entries_for(spec, context)]
+        for spec in catalog.fields
+        if spec.numeric
+    }
+    lines: list[dict[str, Any]] = [
+        {"schema_version": INDEX_SCHEMA_VERSION, "fiscal_year": context.fiscal_year, "fits": fits}
+    ]
+    for entry in context.index:
+        value = entry.wanyuan if entry.kind == "money" else entry.value
+        lines.append(
+            IndexEntry(
+                value=format(value, "f") if isinstance(value, Decimal) else None,
+                text=entry.text,
+                kind=entry.kind,
+                label=entry.label,
+                row_label=entry.row_label,
+                column_label=entry.column_label,
+                start=entry.start,
+                end=entry.end,
+            ).model_dump()
+        )
+    return lines
 
 
 def summarize(result: ReportResult, output: Path) -> ReportSummary:
@@ -369,9 +419,20 @@ def _run_batch(
         with ThreadPoolExecutor(max_workers=settings.jobs) as pool:
             for path, name in targets:
                 try:
+                    prepared = prepare(path, settings, catalog, ocr)
                     result = process_report(
-                        path, name, settings, provider, prompt_version, catalog, pool, call_log, ocr
+                        path,
+                        name,
+                        settings,
+                        provider,
+                        prompt_version,
+                        catalog,
+                        pool,
+                        call_log,
+                        ocr,
+                        prepared,
                     )
+                    write_index(out_dir, name, index_lines(catalog, prepared.context))
                     summary = summarize(result, write_report(out_dir, result))
                 except IngestError as exc:
                     logger.warning("%s: not read: %s", path, exc.reason)

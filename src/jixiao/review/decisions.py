@@ -9,7 +9,10 @@ on the same field supersedes an earlier one when read back with `latest`.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -19,6 +22,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from jixiao.output import dumps, plain_json
+
+logger = logging.getLogger(__name__)
 
 DATABASE_NAME = "jixiao-review.sqlite"
 SCHEMA = """
@@ -77,10 +82,12 @@ class DecisionStore:
         with self._connect() as connection:
             connection.executescript(SCHEMA)
 
-    def _connect(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(self.path, timeout=10)
-        connection.row_factory = sqlite3.Row
-        return connection
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection for one piece of work: committed (or rolled back), then closed."""
+        with closing(sqlite3.connect(self.path, timeout=10)) as connection, connection:
+            connection.row_factory = sqlite3.Row
+            yield connection
 
     def add(self, decision: Decision) -> Decision:
         stamped = decision.model_copy(
@@ -103,6 +110,9 @@ class DecisionStore:
                     _dump(stamped.evidence),
                 ),
             )
+        logger.info(
+            "%s: %s %s by %s", stamped.report, stamped.action.value, stamped.field, stamped.reviewer
+        )
         return stamped.model_copy(update={"id": cursor.lastrowid})
 
     def history(self, report_sha256: str | None = None) -> list[Decision]:

@@ -1,10 +1,13 @@
-"""Review: an output folder -> a local web page to clear flagged fields.
+"""Review app: an output folder -> a local web page to clear flagged fields.
 
-In: `OUT_DIR` with `<name>.json` + `<name>.normalized.txt` per report, a reviewer name.
+In: `OUT_DIR` with `<name>.json` + `<name>.normalized.txt` (+ `<name>.index.jsonl`) per
+report, a reviewer name.
 Out: a FastAPI app (served on 127.0.0.1 by `jixiao review`): a queue of reports ordered
 by risk, one screen per report with the source text and its evidence highlighted, the
 fields (flagged first) with their flags in words and the candidate figures the number
-index found, and POST actions (accept / edit / not in report) stored as decisions.
+index found at extraction (read from `<name>.index.jsonl`; nothing is segmented, indexed
+or ruled here, and a folder written before that file existed shows no candidates), and
+POST actions (accept / edit / not in report) stored as decisions.
 
 Safety: Jinja2 escapes all report text; report names are looked up in the set of
 reports found under OUT_DIR, never joined into paths; only the packaged static folder is
@@ -14,8 +17,9 @@ served; state-changing requests are POSTs whose Origin (or Referer) must be this
 from __future__ import annotations
 
 import itertools
+import logging
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,26 +31,29 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from jixiao.catalog import Catalog, load_catalog
-from jixiao.core import BlockKind, NormalizedText
-from jixiao.decisions import Action, Decision, DecisionStore
-from jixiao.export import apply_decisions, list_reports, typed
-from jixiao.numbers import IndexedNumber, index_numbers
-from jixiao.output import flatten_report, load_report
-from jixiao.rules import RuleContext, entries_for, run_rules
-from jixiao.segment import build_sections, segment
+from jixiao.flags import flag_words
+from jixiao.output import (
+    INDEX_SUFFIX,
+    NORMALIZED_SUFFIX,
+    IndexEntry,
+    SavedIndex,
+    flatten_report,
+    load_index,
+    load_report,
+)
+from jixiao.review.apply import apply_decisions, list_reports, typed
+from jixiao.review.decisions import Action, Decision, DecisionStore
+
+logger = logging.getLogger(__name__)
 
 GROUP_ORDER = ["basics", "funds", "score", "projects", "indicators", "narrative", "filing"]
 STATUS_ORDER = {"flagged": 0, "reviewed": 1, "ok": 2, "missing": 3}
 OTHER_CANDIDATES = 6
-FLAG_WORDS = {
-    "not_in_source": "这个值在报告中找不到 (not in the report)",
-    "weak_label": "报告里有这个数，但不在该字段的标签下 (printed under another label)",
-    "proposed_by_rules": "由规则从报告中提出 (proposed by the rules)",
-    "model_rule_disagree": "模型与规则不一致 (model and rules disagree)",
-    "conflict": "报告中同一字段出现不同的值 (the report states different values)",
-    "inferred": "推断得出，报告未直接写明 (inferred)",
-    "chunk_failed": "该片段的模型调用失败 (an LLM call failed)",
-}
+NO_INDEX_NOTICE = (
+    "这份输出没有保存数字索引（{file}），是旧版 jixiao 生成的，所以不显示候选数；"
+    "重新运行 jixiao extract 即可看到候选数。"
+    " This output has no saved number index, so no candidate figures are shown."
+)
 
 
 @dataclass
@@ -93,17 +100,27 @@ def _highlight(text: str, views: list[FieldView]) -> list[Segment]:
     return pieces
 
 
-def _candidate(entry: IndexedNumber, fits: bool) -> dict[str, Any]:
-    value = entry.wanyuan if entry.kind == "money" else entry.value
+def _candidate(entry: IndexEntry, fits: bool) -> dict[str, Any]:
     label = " × ".join(x for x in (entry.label or entry.row_label, entry.column_label) if x)
     return {
-        "value": format(value, "f") if isinstance(value, Decimal) else value,
+        "value": entry.value,
         "text": entry.text,
         "label": label or "（无标签）",
         "start": entry.start,
         "end": entry.end,
         "fits": fits,
     }
+
+
+def _candidates(index: SavedIndex, fitting: list[int]) -> list[dict[str, Any]]:
+    """The figures that fit a field, then a few others of the same kind, in text order."""
+    if not fitting:
+        return []
+    kind, taken = index.entries[fitting[0]].kind, set(fitting)
+    others = [n for n, e in enumerate(index.entries) if e.kind == kind and n not in taken]
+    return [_candidate(index.entries[n], True) for n in fitting] + [
+        _candidate(index.entries[n], False) for n in others[:OTHER_CANDIDATES]
+    ]
 
 
 class ReviewApp:
@@ -116,12 +133,14 @@ class ReviewApp:
     def reports(self) -> dict[str, Path]:
         return list_reports(self.out_dir)
 
-    def load(self, name: str) -> tuple[dict[str, Any], str]:
+    def load(self, name: str) -> tuple[dict[str, Any], str, SavedIndex | None]:
+        """The report, its normalized text and its saved number index (None if older)."""
         path = self.reports().get(name)
         if path is None:  # only names found under OUT_DIR; nothing is joined into a path
             raise HTTPException(status_code=404, detail="no such report")
-        text = path.with_name(path.name[: -len(".json")] + ".normalized.txt")
-        return load_report(path), text.read_text(encoding="utf-8")
+        stem = path.name[: -len(".json")]
+        text = path.with_name(stem + NORMALIZED_SUFFIX).read_text(encoding="utf-8")
+        return load_report(path), text, load_index(path.with_name(stem + INDEX_SUFFIX))
 
     def queue(self) -> list[dict[str, Any]]:
         rows = []
@@ -146,13 +165,12 @@ class ReviewApp:
             )
         return sorted(rows, key=lambda r: (-r["errors"], -r["warnings"], r["name"]))
 
-    def views(self, document: dict[str, Any], text: str) -> list[FieldView]:
+    def views(self, document: dict[str, Any], index: SavedIndex | None) -> list[FieldView]:
         decisions = self.store.latest(document["source"]["sha256"])
         current = flatten_report(apply_decisions(document, decisions, self.catalog)["report"])
         messages: dict[str, list[str]] = {}
         for flag in document["flags"]:
             messages.setdefault(flag["field"].split("[")[0], []).append(flag["message"])
-        context = self._rule_context(text, ocr=bool(document["source"].get("ocr")))
         views = []
         for path, value in current.items():
             original = flatten_report(document["report"])[path]
@@ -161,17 +179,8 @@ class ReviewApp:
                 spec.group if spec else next(s.group for s in self.catalog.lists if s.path == path)
             )
             candidates = []
-            if spec is not None and spec.numeric and original["status"] == "flagged":
-                fitting = entries_for(spec, context)
-                others = (
-                    [e for e in context.index if e.kind == fitting[0].kind and e not in fitting][
-                        :OTHER_CANDIDATES
-                    ]
-                    if fitting
-                    else []
-                )
-                candidates = [_candidate(e, True) for e in fitting]
-                candidates += [_candidate(e, False) for e in others]
+            if index and spec is not None and spec.numeric and original["status"] == "flagged":
+                candidates = _candidates(index, index.fits.get(path, []))
             views.append(
                 FieldView(
                     path=path,
@@ -197,20 +206,6 @@ class ReviewApp:
             ),
         )
 
-    def _rule_context(self, text: str, ocr: bool = False) -> RuleContext:
-        normalized = NormalizedText(text=text)
-        blocks = segment(normalized)
-        tables = [b for b in blocks if b.kind is BlockKind.TABLE]
-        context = RuleContext(
-            text=text,
-            index=index_numbers(text, tables),
-            blocks=blocks,
-            sections=build_sections(text, blocks),
-            ocr=ocr,
-        )
-        run_rules(self.catalog, context)  # sets the fiscal year the table labels need
-        return context
-
     def decide(
         self,
         name: str,
@@ -221,8 +216,8 @@ class ReviewApp:
         start: int | None,
         end: int | None,
     ) -> Decision:
-        document, text = self.load(name)
-        known = {v.path for v in self.views(document, text)}
+        document, text, index = self.load(name)
+        known = {v.path for v in self.views(document, index)}
         base = path.split("[")[0]
         if path not in known and base not in known:
             raise HTTPException(status_code=400, detail="unknown field")
@@ -269,7 +264,8 @@ def _int(text: str | None) -> int | None:
 def create_app(out_dir: Path, reviewer: str) -> FastAPI:
     review = ReviewApp(out_dir, reviewer)
     app = FastAPI(title="jixiao review", docs_url=None, redoc_url=None, openapi_url=None)
-    web = resources.files("jixiao") / "web"
+    web = resources.files("jixiao.review") / "web"
+    words = flag_words()
     templates = Jinja2Templates(directory=str(web / "templates"))  # autoescapes .html
     app.mount("/static", StaticFiles(directory=str(web / "static")), name="static")
 
@@ -288,8 +284,8 @@ def create_app(out_dir: Path, reviewer: str) -> FastAPI:
 
     @app.get("/r/{name:path}", response_class=HTMLResponse)
     def report(request: Request, name: str) -> HTMLResponse:
-        document, text = review.load(name)
-        views = review.views(document, text)
+        document, text, index = review.load(name)
+        views = review.views(document, index)
         names = [r["name"] for r in review.queue()]
         position = names.index(name)
         return templates.TemplateResponse(
@@ -301,7 +297,8 @@ def create_app(out_dir: Path, reviewer: str) -> FastAPI:
                 "views": views,
                 "reviewer": reviewer,
                 "segments": _highlight(text, views),
-                "flag_words": FLAG_WORDS,
+                "flag_words": words,
+                "no_index": None if index else NO_INDEX_NOTICE.format(file=name + INDEX_SUFFIX),
                 "next_report": names[position + 1] if position + 1 < len(names) else None,
                 "ungrounded": [
                     v
@@ -324,10 +321,10 @@ def create_app(out_dir: Path, reviewer: str) -> FastAPI:
     ) -> HTMLResponse:
         same_origin(request)
         review.decide(name, field, action, value, reason, _int(start), _int(end))
-        document, text = review.load(name)
-        view = next(v for v in review.views(document, text) if v.path == field.split("[")[0])
+        document, _, index = review.load(name)
+        view = next(v for v in review.views(document, index) if v.path == field.split("[")[0])
         return templates.TemplateResponse(
-            request, "field.html", {"name": name, "v": view, "flag_words": FLAG_WORDS}
+            request, "field.html", {"name": name, "v": view, "flag_words": words}
         )
 
     return app

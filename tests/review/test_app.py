@@ -7,7 +7,6 @@ answers). Screenshots of the queue and a report screen are left in test-artifact
 from __future__ import annotations
 
 import csv
-import json
 import socket
 import sqlite3
 import threading
@@ -20,11 +19,11 @@ import uvicorn
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from conftest import ROOT, replay_examples
+from conftest import ROOT
 from jixiao.cli import app as cli
-from jixiao.export import export
 from jixiao.output import load_report
-from jixiao.review import create_app
+from jixiao.review.app import create_app
+from jixiao.review.export import export
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -39,14 +38,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def out_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("review") / "out"
-    result = replay_examples(out)
-    assert result.exit_code == 0, result.output
-    return out
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -54,10 +45,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(out_dir: Path) -> Iterator[str]:
+def server(examples_out: Path) -> Iterator[str]:
     port = _free_port()
     config = uvicorn.Config(
-        create_app(out_dir, "审核员甲"), host="127.0.0.1", port=port, log_level="warning"
+        create_app(examples_out, "审核员甲"), host="127.0.0.1", port=port, log_level="warning"
     )
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
@@ -82,7 +73,7 @@ def browser():
         launched.close()
 
 
-def test_clear_flagged_fields_reload_and_export(out_dir: Path, server: str, browser) -> None:
+def test_clear_flagged_fields_reload_and_export(examples_out: Path, server: str, browser) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     dialogs: list[str] = []
@@ -144,7 +135,7 @@ def test_clear_flagged_fields_reload_and_export(out_dir: Path, server: str, brow
     assert dialogs == []
 
     # Export holds the decided values and the audit rows.
-    target = export(out_dir)
+    target = export(examples_out)
     exported = load_report(target / f"{name}.json")
     flat = {}
     for key, node in exported["report"].items():
@@ -190,12 +181,12 @@ def test_report_text_is_escaped(tmp_path: Path, browser) -> None:
     page.close()
 
 
-def test_paths_outside_the_folder_and_cross_origin_posts_are_refused(out_dir: Path) -> None:
-    client = TestClient(create_app(out_dir, "tester"))
+def test_paths_outside_the_folder_and_cross_origin_posts_are_refused(examples_out: Path) -> None:
+    client = TestClient(create_app(examples_out, "tester"))
     assert client.get("/r/../../../etc/passwd").status_code == 404
     assert client.get("/r/%2e%2e/%2e%2e/etc/passwd").status_code == 404
     assert client.get("/static/../review.py").status_code == 404
-    name = sorted(p.stem for p in out_dir.glob("0*.json"))[0]
+    name = sorted(p.stem for p in examples_out.glob("0*.json"))[0]
     form = {"field": "fiscal_year", "action": "accept"}
     assert client.post(f"/r/{name}/decide", data=form).status_code == 403
     evil = client.post(f"/r/{name}/decide", data=form, headers={"origin": "http://evil.example"})
@@ -204,20 +195,41 @@ def test_paths_outside_the_folder_and_cross_origin_posts_are_refused(out_dir: Pa
     assert ok.status_code == 200
 
 
-def test_decisions_are_never_overwritten(out_dir: Path) -> None:
-    from jixiao.decisions import DecisionStore
+def test_candidates_come_from_the_saved_index_not_the_rules(
+    examples_out: Path, monkeypatch
+) -> None:
+    import jixiao.numbers
+    import jixiao.rules
+    import jixiao.segment
 
-    client = TestClient(create_app(out_dir, "tester"))
-    name = sorted(p.stem for p in out_dir.glob("0*.json"))[-1]
-    for value in ("2023", "2024"):
-        response = client.post(
-            f"/r/{name}/decide",
-            headers={"origin": "http://testserver"},
-            data={"field": "fiscal_year", "action": "edit", "value": value},
-        )
-        assert response.status_code == 200
-    store = DecisionStore(out_dir)
-    sha = json.loads((out_dir / f"{name}.json").read_text(encoding="utf-8"))["source"]["sha256"]
-    history = [d.new_value for d in store.history(sha) if d.field == "fiscal_year"]
-    assert history[-2:] == [2023, 2024]
-    assert store.latest(sha)["fiscal_year"].new_value == 2024
+    def refuse(*args, **kwargs):
+        raise AssertionError("review must not run the extraction stages again")
+
+    for module, name in (
+        (jixiao.rules, "run_rules"),
+        (jixiao.rules, "entries_for"),
+        (jixiao.numbers, "index_numbers"),
+        (jixiao.segment, "segment"),
+    ):
+        monkeypatch.setattr(module, name, refuse)
+    client = TestClient(create_app(examples_out, "tester"))
+    name = sorted(p.name[: -len(".index.jsonl")] for p in examples_out.glob("0*.index.jsonl"))[0]
+    html = client.get(f"/r/{name}").text
+    assert 'class="candidate fits"' in html
+    assert "没有保存数字索引" not in html
+
+
+def test_an_output_without_a_saved_index_opens_without_candidates(
+    examples_out: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(examples_out, old, ignore=shutil.ignore_patterns("*.index.jsonl", "*.sqlite"))
+    client = TestClient(create_app(old, "tester"))
+    name = sorted(p.stem for p in old.glob("0*.json"))[0]
+    response = client.get(f"/r/{name}")
+    assert response.status_code == 200
+    assert 'class="candidate' not in response.text
+    assert "没有保存数字索引" in response.text
+    assert client.get("/").status_code == 200

@@ -10,40 +10,26 @@ database. Fields nobody reviewed export as extracted, with their status.
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
-import re
+import logging
 import sqlite3
+from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from jixiao.catalog import Catalog, FieldKind, load_catalog
-from jixiao.core import FieldStatus
-from jixiao.decisions import Action, Decision, DecisionStore
+from jixiao.core import Indicator, Project
 from jixiao.files import write_bytes_atomic, write_text_atomic
 from jixiao.output import dumps, flatten_report, load_report, plain_json
-from jixiao.pipeline import RUN_SUMMARY_NAME
+from jixiao.review.apply import apply_decisions, list_reports
+from jixiao.review.decisions import Decision, DecisionStore
 
-_ITEM_PATH = re.compile(r"^(?P<list>[a-z_]+)\[(?P<index>\d+)\](?:\.(?P<key>[a-z_0-9]+))?$")
-INDICATOR_COLUMNS = [
-    ("level1", "一级指标"),
-    ("level2", "二级指标"),
-    ("name", "三级指标"),
-    ("target", "年度指标值"),
-    ("actual", "实际完成值"),
-    ("weight", "分值"),
-    ("score", "得分"),
-    ("deviation", "偏差原因"),
-]
-PROJECT_COLUMNS = [
-    ("name", "项目名称"),
-    ("budget_initial", "年初预算（万元）"),
-    ("adjustment", "调整（万元）"),
-    ("actual", "实际支出（万元）"),
-    ("carryover", "结余结转（万元）"),
-]
+logger = logging.getLogger(__name__)
+
+INDICATOR_COLUMNS = Indicator.headers()
+PROJECT_COLUMNS = Project.headers()
 AUDIT_COLUMNS = [
     ("report", "报告"),
     ("report_sha256", "报告哈希"),
@@ -55,84 +41,6 @@ AUDIT_COLUMNS = [
     ("reviewer", "审核人"),
     ("time", "时间"),
 ]
-
-
-def list_reports(out_dir: Path) -> dict[str, Path]:
-    """Report outputs under `out_dir` by name (their path relative to it, no suffix)."""
-    found: dict[str, Path] = {}
-    for path in sorted(out_dir.rglob("*.json")):
-        if path.name == RUN_SUMMARY_NAME or path.name.startswith("."):
-            continue
-        name = path.relative_to(out_dir).with_suffix("").as_posix()
-        if (out_dir / f"{name}.normalized.txt").exists():
-            found[name] = path
-    return found
-
-
-def typed(catalog: Catalog, path: str, value: Any) -> Any:
-    """A reviewer's value as the field's type (exact decimals for figures)."""
-    if value is None or value == "":
-        return None
-    try:
-        spec = catalog.field(path)
-    except KeyError:
-        return value
-    if spec.kind in (FieldKind.COUNT, FieldKind.YEAR):
-        return int(Decimal(str(value)))
-    if spec.numeric:
-        return Decimal(str(value))
-    return str(value)
-
-
-def apply_decisions(
-    document: dict[str, Any], decisions: dict[str, Decision], catalog: Catalog | None = None
-) -> dict[str, Any]:
-    """A copy of the report with every decision in force applied."""
-    catalog = catalog or load_catalog()
-    reviewed = copy.deepcopy(document)
-    fields = flatten_report(reviewed["report"])
-    removed: dict[str, set[int]] = {}
-    for path, decision in sorted(decisions.items()):
-        note = {
-            "action": decision.action.value,
-            "reason": decision.reason,
-            "reviewer": decision.reviewer,
-            "time": decision.time,
-            "old_value": decision.old_value,
-        }
-        item = _ITEM_PATH.match(path)
-        if item is not None:
-            items = (fields.get(item["list"]) or {}).get("value") or []
-            index = int(item["index"])
-            if index >= len(items):
-                continue
-            if decision.action is Action.NOT_IN_REPORT and not item["key"]:
-                removed.setdefault(item["list"], set()).add(index)
-            elif item["key"]:
-                items[index][item["key"]] = _item_value(decision.new_value)
-            items[index]["review"] = note
-            continue
-        field = fields.get(path)
-        if field is None:
-            continue
-        if decision.action is Action.NOT_IN_REPORT:
-            field["value"], field["evidence"] = None, []
-        elif decision.action is Action.EDIT:
-            field["value"] = typed(catalog, path, decision.new_value)
-            field["evidence"] = decision.evidence or []
-        field["status"] = FieldStatus.REVIEWED.value
-        field["review"] = note
-    for list_path, indexes in removed.items():
-        field = fields[list_path]
-        field["value"] = [i for n, i in enumerate(field["value"]) if n not in indexes] or None
-    return reviewed
-
-
-def _item_value(value: Any) -> Any:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else None
-    except ArithmeticError:
-        return value
 
 
 def _cell(value: Any) -> Any:
@@ -152,7 +60,9 @@ def build_tables(
     for spec in scalar:
         unit = "（万元）" if spec.kind is FieldKind.MONEY else ""
         report_headers += [f"{spec.zh}{unit} {spec.path}", f"状态 {spec.path}.status"]
-    report_rows, indicator_rows, project_rows = [], [], []
+    report_rows: list[list[Any]] = []
+    indicator_rows: list[list[Any]] = []
+    project_rows: list[list[Any]] = []
     for name, document in reports.items():
         fields = flatten_report(document["report"])
         row = [name, document["source"]["path"], document["source"]["sha256"]]
@@ -223,7 +133,7 @@ def _excel_value(value: Any) -> Any:
 def _sqlite(path: Path, tables: dict[str, tuple[list[str], list[list[Any]]]]) -> None:
     temporary = path.with_suffix(".sqlite.part")
     temporary.unlink(missing_ok=True)
-    with sqlite3.connect(temporary) as connection:
+    with closing(sqlite3.connect(temporary)) as connection, connection:
         for name, (headers, rows) in tables.items():
             columns = [h.split(" ")[-1].replace(".", "_") for h in headers]
             connection.execute(f"CREATE TABLE {name} ({', '.join(f'{c!r} TEXT' for c in columns)})")
@@ -251,4 +161,5 @@ def export(out_dir: Path, export_dir: Path | None = None) -> Path:
         write_bytes_atomic(export_dir / f"{name}.csv", _csv_bytes(headers, rows))
     write_bytes_atomic(export_dir / "jixiao-export.xlsx", _xlsx_bytes(tables))
     _sqlite(export_dir / "jixiao-export.sqlite", tables)
+    logger.info("exported %d reports from %s to %s", len(reports), out_dir, export_dir)
     return export_dir
