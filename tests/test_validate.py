@@ -5,6 +5,7 @@ not in the report, a number moved to the wrong field), not recordings of a model
 """
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -168,3 +169,21 @@ def test_ocr_doubts_flag_a_value_only_when_no_clean_reading_supports_it() -> Non
     assert suspect_flags(both, doubt) == []
     items = {"projects": ReportField(value=[Project(name="甲", evidence=[in_table])])}
     assert [f.field for f in suspect_flags(items, doubt)] == ["projects[0]"]
+
+
+def test_every_flag_code_the_library_raises_is_in_the_flag_catalog() -> None:
+    import re
+
+    from jixiao.checks import load_checks
+    from jixiao.flags import load_flags
+
+    source = "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in (Path(__file__).parent.parent / "src" / "jixiao").rglob("*.py")
+    )
+    raised = set(re.findall(r'code="([a-z_]+)"', source))
+    raised |= set(re.findall(r'add\(\s*"([a-z_]+)",\s*Severity', source))
+    raised |= {rule.code for rule in load_checks().checks}
+    raised |= {"not_in_source", "weak_label", "model_rule_disagree", "chunk_failed"}
+    raised |= {"ocr_low_confidence", "ocr_page_break", "ocr_repaired_digit"}
+    assert raised <= set(load_flags()), raised - set(load_flags())

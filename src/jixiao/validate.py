@@ -39,6 +39,7 @@ from jixiao.core import (
 )
 from jixiao.evidence import evidence_of, squash, unique_spans
 from jixiao.figures import format_decimal
+from jixiao.flags import load_flags
 from jixiao.numbers import IndexedNumber
 from jixiao.rules import (
     RuleContext,
@@ -128,13 +129,12 @@ def ground_model_value(
     return "not_in_source", []
 
 
-MODEL_CODES = {
+MODEL_MESSAGES = {
     "weak_label": (
-        Severity.WARNING,
-        "{zh} = {value}: the report prints this figure, but not under a label for this field",
+        "{zh} = {value}: the report prints this figure, but not under a label for this field"
     ),
-    "not_in_source": (Severity.ERROR, "{zh} = {value}: not found in the report"),
-    "inferred": (Severity.WARNING, "{zh} = {value}: inferred, not stated in the report"),
+    "not_in_source": "{zh} = {value}: not found in the report",
+    "inferred": "{zh} = {value}: inferred, not stated in the report",
 }
 
 
@@ -173,8 +173,8 @@ def settle_scalar(
             if inferred:
                 add("inferred", Severity.WARNING, f"{spec.zh}: inferred, not stated in the title")
             return flags
-        severity, template = MODEL_CODES[code]
-        add(code, severity, template.format(zh=spec.zh, value=shown(field.value)))
+        severity = load_flags()[code].severity
+        add(code, severity, MODEL_MESSAGES[code].format(zh=spec.zh, value=shown(field.value)))
         if rules_value is not None and not same_value(rules_value, field.value):
             add(
                 "model_rule_disagree",
@@ -257,7 +257,7 @@ def settle_list(
     for index, item in enumerate(items):
         label = shown(item.key_text)
         for code in dict.fromkeys(item.flags):
-            severity = Severity.ERROR if code == "not_in_source" else Severity.WARNING
+            severity = load_flags()[code].severity if code in load_flags() else Severity.WARNING
             message = {
                 "not_in_source": f"{label}: this item is not found in the report",
                 "weak_label": f"{label}: names a line of the funds table, not a project",
@@ -270,12 +270,9 @@ def settle_list(
 # --- the whole report --------------------------------------------------------------------
 
 
-SUSPECT_WORDS = {
-    "ocr_low_confidence": "OCR read this line with low confidence",
-    "ocr_page_break": "a table row runs on over a page break here; the text may be cut",
-    "ocr_repaired_digit": "OCR took a letter for a digit (O/0, l/1) here; it was repaired",
-    "ocr_suspicious_separator": "OCR read a separator here that looks wrong (1.234.567 / 80,25)",
-}
+def _flag_text(code: str) -> str:
+    spec = load_flags().get(code)
+    return spec.en if spec else code
 
 
 def suspect_flags(fields: dict[str, ReportField], suspects: list[Suspect]) -> list[Flag]:
@@ -295,14 +292,14 @@ def suspect_flags(fields: dict[str, ReportField], suspects: list[Suspect]) -> li
                             f"{path}[{index}]",
                             suspect.reason,
                             Severity.WARNING,
-                            SUSPECT_WORDS.get(suspect.reason, suspect.reason),
+                            _flag_text(suspect.reason),
                         )
                     )
         elif field.value is not None and all(hit([e]) for e in field.evidence):
             # a value also read cleanly somewhere else is not in doubt
             for reason in dict.fromkeys(x.reason for x in hit(field.evidence)):
                 flags.append(
-                    flag(path, reason, Severity.WARNING, SUSPECT_WORDS.get(reason, reason))
+                    flag(path, reason, Severity.WARNING, _flag_text(reason))
                 )
     return flags
 
