@@ -49,6 +49,7 @@ from jixiao.core import Chunk, ChunkAnswer, ChunkStatus, Usage
 from jixiao.errors import LLMConfigError
 from jixiao.recording import (
     CallRecording,
+    Exchange,
     ReplayMissingError,
     ReplayStore,
     canonical_json,
@@ -410,6 +411,17 @@ def chunk_cache_key(settings: Settings, prompts: PromptSet, chunk: Chunk) -> str
     """The cache key of a chunk's call under these settings."""
     schema = response_model_for(chunk.groups).model_json_schema()
     return cache_key(settings, prompts.version, schema, build_messages(prompts, chunk))
+
+
+def cached_exchanges(settings: Settings, prompts: PromptSet, chunk: Chunk) -> list[Exchange]:
+    """The HTTP exchanges the cache kept for this chunk's call (empty when it has none):
+    what `promote` turns into recordings, without knowing the cache's own format."""
+    key = chunk_cache_key(settings, prompts, chunk)
+    with diskcache.Cache(str(settings.cache_dir)) as cache:
+        entry = cache.get(key)
+    if not entry:
+        return []
+    return [Exchange.model_validate(e) for e in entry.get("exchanges") or []]
 
 
 def open_provider(settings: Settings) -> Provider:

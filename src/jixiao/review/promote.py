@@ -17,17 +17,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import diskcache
-
 from jixiao.catalog import load_catalog
 from jixiao.core import FieldStatus
 from jixiao.errors import CaseError, ReviewError
 from jixiao.files import write_text_atomic
 from jixiao.golden import EXPECTED_NAME, RECORDINGS_NAME, REPORT_STEM
-from jixiao.llm import chunk_cache_key, load_prompts
+from jixiao.llm import cached_exchanges, chunk_cache_key, load_prompts
 from jixiao.output import dumps, flatten_report, load_report, plain_json
 from jixiao.pipeline import prepare
-from jixiao.recording import CallRecording, Exchange, write_recording
+from jixiao.recording import CallRecording, write_recording
 from jixiao.review.apply import apply_decisions, list_reports
 from jixiao.review.decisions import DecisionStore
 from jixiao.settings import Settings
@@ -66,14 +64,10 @@ def promote_report(out_dir: Path, name: str, case_dir: Path, settings: Settings)
         )
     chunks = prepare(source, settings, load_catalog()).chunks
     case_dir.mkdir(parents=True, exist_ok=True)
-    with (
-        tempfile.TemporaryDirectory() as scratch,
-        diskcache.Cache(str(settings.cache_dir)) as cache,
-    ):
+    with tempfile.TemporaryDirectory() as scratch:
         for chunk in chunks:
-            key = chunk_cache_key(settings, prompts, chunk)
-            entry = cache.get(key)
-            if not entry or not entry.get("exchanges"):
+            exchanges = cached_exchanges(settings, prompts, chunk)
+            if not exchanges:
                 raise CaseError(
                     f"{name}: chunk {chunk.index} is not in the cache "
                     f"{settings.cache_dir} with its exchanges"
@@ -83,8 +77,8 @@ def promote_report(out_dir: Path, name: str, case_dir: Path, settings: Settings)
                 CallRecording(
                     report=REPORT_STEM,
                     chunk=chunk.index,
-                    cache_key=key,
-                    exchanges=[Exchange.model_validate(e) for e in entry["exchanges"]],
+                    cache_key=chunk_cache_key(settings, prompts, chunk),
+                    exchanges=exchanges,
                 ),
             )
         target = case_dir / RECORDINGS_NAME
