@@ -33,9 +33,8 @@ from jixiao.errors import CaseError
 from jixiao.evidence import squash
 from jixiao.export import apply_decisions, list_reports
 from jixiao.files import write_text_atomic
-from jixiao.ingest import SUPPORTED_SUFFIXES
+from jixiao.ingest import SUPPORTED_SUFFIXES, OcrEngine
 from jixiao.llm import chunk_cache_key, load_prompts, open_provider
-from jixiao.ocr import OcrEngine
 from jixiao.output import dumps, flatten_report, load_report, plain_json, report_json
 from jixiao.pipeline import extract_report, prepare
 from jixiao.recording import CallRecording, Exchange, write_recording

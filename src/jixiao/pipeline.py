@@ -43,12 +43,11 @@ from jixiao.core import (
 )
 from jixiao.errors import IngestError
 from jixiao.files import write_text_atomic
-from jixiao.ingest import find_reports, read_source
+from jixiao.ingest import OcrEngine, find_reports, read_source
 from jixiao.llm import Provider, load_prompts, open_provider
 from jixiao.merge import merge_answers
 from jixiao.normalize import normalize_document
 from jixiao.numbers import IndexedNumber, index_numbers
-from jixiao.ocr import OcrEngine
 from jixiao.output import write_report
 from jixiao.rules import RuleContext, run_rules
 from jixiao.segment import build_sections, segment
