@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from html import escape as html_escape
 from pathlib import Path
@@ -82,3 +83,24 @@ def test_password_protected_and_broken_pdfs_are_named(tmp_path: Path) -> None:
     broken.write_bytes(plain.read_bytes()[:200])
     with pytest.raises(IngestError, match=r"broken\.pdf"):
         read_source(broken)
+
+
+def test_when_pdfplumber_fails_the_text_layer_is_kept_and_the_failure_logged(
+    tmp_path: Path, monkeypatch, caplog
+) -> None:
+    import pdfplumber
+
+    pdf = text_pdf(
+        tmp_path, "2024年度某某局部门整体支出绩效自评报告\n本单位编制人数25人，实有人数23人。"
+    )
+    expected = read_source(pdf).text
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("pdfminer choked")
+
+    monkeypatch.setattr(pdfplumber, "open", broken)
+    with caplog.at_level(logging.WARNING, logger="jixiao.ingest.pdf"):
+        assert read_source(pdf).text == expected
+    [record] = [r for r in caplog.records if r.name == "jixiao.ingest.pdf"]
+    assert record.levelno == logging.WARNING
+    assert record.exc_info is not None and "pdfminer choked" in str(record.exc_info[1])

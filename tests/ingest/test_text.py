@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from conftest import EXAMPLES
 from jixiao.errors import IngestError
 from jixiao.ingest import decode_text, read_source
 
@@ -35,3 +38,29 @@ def test_binary_text_file_is_refused(tmp_path: Path) -> None:
     path.write_bytes(bytes(range(256)) * 8)
     with pytest.raises(IngestError):
         read_source(path)
+
+
+# Lines of the example reports, as the pieces generated reports are made of: a decoder
+# is judged on text like the reports it reads, not on arbitrary code points.
+REPORT_LINES = sorted(
+    {
+        line.strip()
+        for path in EXAMPLES.glob("*.txt")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if len(line.strip()) >= 10
+    }
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lines=st.lists(st.sampled_from(REPORT_LINES), min_size=3, max_size=12),
+    figures=st.lists(st.integers(min_value=0, max_value=10**7), max_size=5),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"]),
+)
+def test_decode_text_round_trips_report_text(
+    lines: list[str], figures: list[int], encoding: str
+) -> None:
+    text = "\n".join(lines + [f"支出{n / 100:.2f}万元。" for n in figures]) + "\n"
+    decoded, _ = decode_text(text.encode(encoding))
+    assert decoded == text
