@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import pypdfium2  # noqa: E402
 
-from jixiao.ingest import OCR_DPI  # noqa: E402
-from jixiao.ocr import OcrEngine  # noqa: E402
+from jixiao.ingest.ocr import OcrEngine  # noqa: E402
+from jixiao.ingest.pdf import OCR_DPI  # noqa: E402
 from scans import scanned_pdf  # noqa: E402
 
 

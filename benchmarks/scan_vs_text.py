@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from jixiao.golden import Outcome, case_input, compare, load_expected, run_case  # noqa: E402
-from jixiao.ocr import OcrEngine  # noqa: E402
+from jixiao.ingest.ocr import OcrEngine  # noqa: E402
 from jixiao.output import flatten_report, report_json  # noqa: E402
 from jixiao.settings import load_settings  # noqa: E402
 from scans import photographed_pdf, scanned_pdf  # noqa: E402

@@ -31,9 +31,8 @@ from jixiao.core import LIST_ITEM_TYPES, FieldStatus, ReportResult, ReportStatus
 from jixiao.errors import CaseError
 from jixiao.evidence import squash
 from jixiao.files import write_text_atomic
-from jixiao.ingest import SUPPORTED_SUFFIXES
+from jixiao.ingest import SUPPORTED_SUFFIXES, OcrEngine
 from jixiao.llm import load_prompts, open_provider
-from jixiao.ocr import OcrEngine
 from jixiao.output import flatten_report, report_json
 from jixiao.pipeline import process_report
 from jixiao.settings import ProviderName, Settings

@@ -51,13 +51,12 @@ from jixiao.core import (
 )
 from jixiao.errors import IngestError
 from jixiao.files import write_text_atomic
-from jixiao.ingest import find_reports, read_source
+from jixiao.ingest import OcrEngine, find_reports, read_source
 from jixiao.lists import build_lists
 from jixiao.llm import Provider, load_prompts, open_provider
 from jixiao.merge import merge_answers
 from jixiao.normalize import normalize_document
 from jixiao.numbers import IndexedNumber, index_numbers
-from jixiao.ocr import OcrEngine
 from jixiao.output import (
     CALL_LOG_NAME,
     INDEX_SCHEMA_VERSION,

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from conftest import EXAMPLES
-from jixiao.ocr import ruled_tables
-from jixiao.pageimage import find_paper, flatten_light, prepare_page, skew_angle
+from jixiao.ingest.ocr import ruled_tables
+from jixiao.ingest.pageimage import find_paper, flatten_light, prepare_page, skew_angle
 from scans import PAGE, degrade, photograph, render_pages
 
 

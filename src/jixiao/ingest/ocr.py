@@ -2,26 +2,30 @@
 
 In: a page image (PIL) from a scanned PDF or a photo (cut out, flattened and levelled
 first by `pageimage.prepare_page`).
-Out: an `OcrPage`: the page's rows (prose lines; pieces standing in columns and the cells
+Out: `PageRows`: the page's rows (prose lines; pieces standing in columns and the cells
 of ruled tables as `| a | b |` rows, so tables stay tables), its mean confidence, the
-rotation applied, and per row the pieces read with low confidence. `join_pages` puts the
-pages of one document together, mending a table row cut by a page break; `row_suspects`
-lists the doubtful stretches with the row each stands in. RapidOCR runs on onnxruntime
-with the models that ship inside the rapidocr wheel; nothing is downloaded.
+rotation applied, and per row the pieces read with low confidence; `scan_page` adds the
+page's `PageInfo`. RapidOCR runs on onnxruntime with the models that ship inside the
+rapidocr wheel; nothing is downloaded.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import logging
 import statistics
+import time
+from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, Field
+from jixiao.core import PageInfo
+from jixiao.ingest.base import PageRow, PageRows, table_row_text
+from jixiao.ingest.pageimage import prepare_page
 
-from jixiao.core import SuspectLine
-from jixiao.pageimage import prepare_page
+logger = logging.getLogger(__name__)
 
 LOW_CONFIDENCE = 0.85  # a line below this is flagged wherever a figure of it is used
 ORIENTATION_PROBE_SIDE = 1000  # pixels: orientation is judged on a smaller copy
@@ -38,41 +42,21 @@ RULE_DRIFT = 4  # ... and a rule may move this many pixels sideways from one to 
 SAME_ROW_OVERLAP = 0.6  # share of the shorter box's height two pieces of a row share
 
 
-class OcrLine(BaseModel):
+@dataclass(slots=True)
+class OcrLine:
+    """One box of text OCR found, with where its characters stand."""
+
     text: str
     score: float
     left: float
     top: float
     right: float
     bottom: float
-    words: list[tuple[str, float, float]] = Field(default_factory=list)  # text, left, right
+    words: list[tuple[str, float, float]] = field(default_factory=list)  # text, left, right
 
     @property
     def height(self) -> float:
         return max(1.0, self.bottom - self.top)
-
-
-class OcrRow(BaseModel):
-    """One line of a page's text: prose, a row of pieces standing in columns, or a row
-    of a ruled table (then `cells` holds its cells' texts)."""
-
-    top: float
-    text: str
-    cells: list[str] | None = None
-    cut: bool = False  # last row of a ruled table reaching the page foot: may run on
-    ocr: bool = True  # False for rows of a PDF's text layer (exact; no doubt to flag)
-    unsure: list[str] = Field(default_factory=list)  # pieces read with low confidence
-
-
-class OcrPage(BaseModel):
-    rows: list[OcrRow] = Field(default_factory=list)
-    confidence: float
-    rotation: int = 0
-    lines: int = 0
-
-    @property
-    def text(self) -> str:
-        return "\n".join(row.text for row in self.rows)
 
 
 class OcrEngine:
@@ -123,8 +107,10 @@ class OcrEngine:
                     top=min(ys),
                     right=max(xs),
                     bottom=max(ys),
+                    # plain floats, whatever the numbers rapidocr hands back
                     words=[
-                        (w, min(p[0] for p in b), max(p[0] for p in b)) for w, _, b in line_words
+                        (w, float(min(p[0] for p in b)), float(max(p[0] for p in b)))
+                        for w, _, b in line_words
                     ],
                 )
             )
@@ -147,7 +133,9 @@ class OcrEngine:
                 best, best_score = angle, score
         return best
 
-    def page(self, image) -> OcrPage:
+    def page(self, image) -> PageRows:
+        """A page image read as rows: prepared, turned upright, read, tables found."""
+        started = time.perf_counter()
         image = prepare_page(image)
         lines = self.lines(image)
         rotation = self.orientation(image, sideways=is_sideways(lines))
@@ -155,17 +143,37 @@ class OcrEngine:
             image = image.rotate(rotation, expand=True)
             lines = self.lines(image)
         if not lines:
-            return OcrPage(confidence=0.0, rotation=rotation)
+            logger.info("OCR found no text on the page (rotation %d)", rotation)
+            return PageRows(confidence=0.0, rotation=rotation)
         weights = [len(line.text) for line in lines]
         confidence = sum(line.score * w for line, w in zip(lines, weights, strict=True)) / max(
             1, sum(weights)
         )
-        return OcrPage(
-            rows=page_rows(lines, ruled_tables(image), image.size[1]),
+        tables = ruled_tables(image)
+        page = PageRows(
+            rows=page_rows(lines, tables, image.size[1]),
             confidence=round(confidence, 4),
             rotation=rotation,
             lines=len(lines),
         )
+        logger.debug(
+            "OCR read %d lines, %d ruled tables, confidence %.3f, rotation %d in %.1f s",
+            len(lines),
+            len(tables),
+            page.confidence,
+            rotation,
+            time.perf_counter() - started,
+        )
+        return page
+
+
+def scan_page(ocr: OcrEngine, number: int, image) -> tuple[PageRows, PageInfo]:
+    """Page `number` (1-based) of a document read by OCR, and what to record of it."""
+    page = ocr.page(image)
+    logger.info(
+        "page %d read by OCR: confidence %.3f, rotation %d", number, page.confidence, page.rotation
+    )
+    return page, PageInfo(page=number, ocr=True, confidence=page.confidence, rotation=page.rotation)
 
 
 def split_at_gaps(line: OcrLine, char_height: float) -> list[OcrLine]:
@@ -196,9 +204,7 @@ def split_at_edges(line: OcrLine, edges: list[float]) -> list[OcrLine]:
 
 def _piece(line: OcrLine, words: list[tuple[str, float, float]]) -> OcrLine:
     text = "".join(w[0] for w in words)
-    return line.model_copy(
-        update={"text": text, "left": words[0][1], "right": words[-1][2], "words": words}
-    )
+    return dataclasses.replace(line, text=text, left=words[0][1], right=words[-1][2], words=words)
 
 
 def is_sideways(lines: list[OcrLine]) -> bool:
@@ -223,7 +229,8 @@ def same_row(line: OcrLine, row: list[OcrLine]) -> bool:
     return True
 
 
-class RuledTable(BaseModel):
+@dataclass(slots=True)
+class RuledTable:
     """A table drawn with rules: its row bands and, per band, its column edges."""
 
     top: float
@@ -282,7 +289,8 @@ def vertical_rules(band) -> list[float]:
     for piece in slices[1:]:
         found, followed = _rule_columns(piece), []
         for chain in chains:
-            nearest = min(found, key=lambda x, end=chain[-1]: abs(x - end), default=None)
+            end = chain[-1]
+            nearest = min(found, key=lambda x: abs(x - end), default=None)
             if nearest is not None and abs(nearest - chain[-1]) <= RULE_DRIFT:
                 followed.append([*chain, nearest])
         chains = followed
@@ -303,7 +311,7 @@ def ruled_tables(image) -> list[RuledTable]:
     tall = cv2.morphologyEx(
         ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, RULE_MIN_HEIGHT))
     )
-    grid = cv2.dilate(wide | tall, numpy.ones((5, 5), numpy.uint8))
+    grid = cv2.dilate(cv2.bitwise_or(wide, tall), numpy.ones((5, 5), numpy.uint8))
     # A rule leaning a few pixels over its length still fills one widened pixel row.
     level = cv2.dilate(wide, numpy.ones((2 * RULE_DRIFT + 1, 1), numpy.uint8))
     count, _, stats, _ = cv2.connectedComponentsWithStats(grid)
@@ -325,7 +333,7 @@ def ruled_tables(image) -> list[RuledTable]:
                 for edge in vertical_rules(tall[int(top) + 3 : int(bottom) - 3, x : x + w] > 0)
             ]
             if len(edges) >= 2:
-                bands.append((top, bottom, edges))
+                bands.append((float(top), float(bottom), [float(edge) for edge in edges]))
         if bands:
             tables.append(
                 RuledTable(
@@ -339,7 +347,9 @@ def ruled_tables(image) -> list[RuledTable]:
     return tables
 
 
-def _render_table(table: RuledTable, lines: list[OcrLine], page_height: int | None) -> list[OcrRow]:
+def _render_table(
+    table: RuledTable, lines: list[OcrLine], page_height: int | None
+) -> list[PageRow]:
     cells: dict[tuple[int, int], list[OcrLine]] = {}
     for line in lines:
         where = table.cell_of(line)
@@ -355,29 +365,26 @@ def _render_table(table: RuledTable, lines: list[OcrLine], page_height: int | No
             unsure += [p.text for p in pieces if p.score < LOW_CONFIDENCE]
         if any(texts):
             rendered.append(
-                OcrRow(
+                PageRow(
                     top=top,
                     text=table_row_text(texts),
                     cells=texts,
                     cut=runs_on and row == len(table.bands) - 1,
+                    ocr=True,
                     unsure=unsure,
                 )
             )
     return rendered
 
 
-def table_row_text(cells: list[str]) -> str:
-    return "| " + " | ".join(cells) + " |"
-
-
 def page_rows(
     lines: list[OcrLine], tables: list[RuledTable] | None = None, page_height: int | None = None
-) -> list[OcrRow]:
+) -> list[PageRow]:
     """Prose lines top to bottom; each ruled table as rows, one per band, its cells'
     lines joined; other pieces on one visual row left to right, as cells when they stand
     apart like columns. With `page_height`, a table reaching the page foot marks its last
     row as `cut`."""
-    rows: list[OcrRow] = []
+    rows: list[PageRow] = []
     free = list(lines)
     for table in tables or []:
         pieces = [piece for line in free for piece in table.split(line)]
@@ -392,7 +399,7 @@ def reading_order(lines: list[OcrLine], tables: list[RuledTable] | None = None) 
     return "\n".join(row.text for row in page_rows(lines, tables))
 
 
-def _free_rows(lines: list[OcrLine]) -> list[OcrRow]:
+def _free_rows(lines: list[OcrLine]) -> list[PageRow]:
     if not lines:
         return []
     char_height = statistics.median(line.height for line in lines)
@@ -402,7 +409,7 @@ def _free_rows(lines: list[OcrLine]) -> list[OcrRow]:
             rows[-1].append(line)
         else:
             rows.append([line])
-    rendered: list[OcrRow] = []
+    rendered: list[PageRow] = []
     for row in rows:
         row.sort(key=lambda item: item.left)
         gaps = [b.left - a.right for a, b in itertools.pairwise(row)]
@@ -411,83 +418,11 @@ def _free_rows(lines: list[OcrLine]) -> list[OcrRow]:
         else:
             text = "".join(item.text for item in row)
         rendered.append(
-            OcrRow(
+            PageRow(
                 top=min(item.top for item in row),
                 text=text,
+                ocr=True,
                 unsure=[item.text for item in row if item.score < LOW_CONFIDENCE],
             )
         )
     return rendered
-
-
-# --- pages into one text --------------------------------------------------------------
-
-# Short lines (a page number, a running head) that may stand between a table row cut by
-# the page end and its continuation at the top of the next page.
-PAGE_EDGE_LINES, PAGE_EDGE_CHARS = 2, 12
-FIGURE_CELL_MAX_CHARS = 12  # a cell this short holding a digit is a figure ("≥4起", "80.25")
-
-
-def _edge_table_row(rows: list[OcrRow], from_end: bool) -> int | None:
-    order = range(len(rows) - 1, -1, -1) if from_end else range(len(rows))
-    for seen, index in enumerate(order):
-        if rows[index].cells is not None:
-            return index
-        if seen >= PAGE_EDGE_LINES or len(rows[index].text.strip()) > PAGE_EDGE_CHARS:
-            return None
-    return None
-
-
-def join_pages(pages: list[OcrPage]) -> list[OcrRow]:
-    """The rows of consecutive OCR pages, a table row cut by a page end joined cell by
-    cell with the first row of the next page's table when both have as many cells (the
-    joined row stays `cut`: whether it really ran on is a guess)."""
-    rows: list[OcrRow] = []
-    for page in pages:
-        incoming = list(page.rows)
-        last = _edge_table_row(rows, from_end=True)
-        first = _edge_table_row(incoming, from_end=False)
-        if last is not None and first is not None and rows[last].cut:
-            before, after = rows[last], incoming[first]
-            if continues(before.cells or [], after.cells or []):
-                cells = [a + b for a, b in zip(before.cells or [], after.cells or [], strict=True)]
-                rows[last] = before.model_copy(
-                    update={
-                        "cells": cells,
-                        "text": table_row_text(cells),
-                        "unsure": before.unsure + after.unsure,
-                    }
-                )
-                del incoming[first]
-        rows += incoming
-    return rows
-
-
-def continues(cut: list[str], top: list[str]) -> bool:
-    """Whether the first table row of a page can be the rest of the row the previous page
-    ended with: as many cells, and no column with a figure on both sides (a new row of
-    figures, "8" over "5", must not be read as one cell "85")."""
-    if len(cut) != len(top):
-        return False
-    return not any(_is_figure(a) and _is_figure(b) for a, b in zip(cut, top, strict=True))
-
-
-def _is_figure(cell: str) -> bool:
-    return len(cell) <= FIGURE_CELL_MAX_CHARS and any(c.isdigit() for c in cell)
-
-
-def row_suspects(rows: list[OcrRow]) -> list[SuspectLine]:
-    """Doubtful readings, each with the text of its row so it can be found again."""
-    found = [
-        SuspectLine(text=text, reason="ocr_low_confidence", context=row.text)
-        for row in rows
-        for text in row.unsure
-    ]
-    found += [
-        SuspectLine(text=cell, reason="ocr_page_break", context=row.text)
-        for row in rows
-        if row.cut and row.ocr
-        for cell in row.cells or []
-        if cell
-    ]
-    return found

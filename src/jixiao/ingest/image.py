@@ -1,0 +1,59 @@
+"""Image reader: photos and scans of pages (`.png`, `.jpg`, `.tif`...), read by OCR.
+
+In: an image file, one page per frame (a multi-page TIFF is several pages); a phone's
+EXIF turn is applied first.
+Out: a `SourceDocument` (format "image", `ocr` set) with the pages' text in order, one
+`PageInfo` per page and the stretches OCR was unsure of. A file that is no image, or
+shows no text OCR can read, raises `IngestError`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from jixiao.core import SourceDocument
+from jixiao.errors import IngestError
+from jixiao.ingest.ocr import OcrEngine, scan_page
+from jixiao.ingest.rows import assemble
+
+logger = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+
+
+class ImageReader:
+    suffixes = IMAGE_SUFFIXES
+
+    def read(
+        self, path: Path, data: bytes, sha256: str, ocr: OcrEngine | None = None
+    ) -> SourceDocument:
+        from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+        ocr = ocr or OcrEngine()
+        try:
+            with Image.open(path) as picture:
+                # A phone stores its photos as the sensor saw them, with the turn in EXIF.
+                frames = [
+                    ImageOps.exif_transpose(frame).convert("RGB")
+                    for frame in ImageSequence.Iterator(picture)
+                ]
+        except (UnidentifiedImageError, OSError) as exc:
+            raise IngestError(path, f"not a readable image ({exc})") from exc
+        logger.info("%s: %d page images for OCR", path, len(frames))
+        scanned = []
+        for number, frame in enumerate(frames, 1):
+            with frame:
+                scanned.append(scan_page(ocr, number, frame))
+        text, unsure = assemble([page for page, _ in scanned])
+        if not text.strip():
+            raise IngestError(path, "no text could be read, even by OCR")
+        return SourceDocument(
+            path=str(path),
+            sha256=sha256,
+            format="image",
+            ocr=True,
+            text=text,
+            pages=[info for _, info in scanned],
+            suspect_lines=unsure,
+        )
