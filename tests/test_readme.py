@@ -18,5 +18,5 @@ def test_readme_has_exactly_two_commands_and_ci_runs_the_test_one() -> None:
     assert "jixiao extract examples/" in main_job
     assert tests == "bash .ci/run"
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert "pip install -q -e '.[test]'" in ci and "pytest" in ci
+    assert "pip install -q -c constraints.txt -e '.[test]'" in ci and "pytest" in ci
     assert "playwright install" not in ci

@@ -189,9 +189,12 @@ def check_project_balance(
 
 def _balance_without(project: Project, missing: str) -> Decimal:
     """What the missing figure would have to be (0 when the others balance already)."""
-    value = {k: Decimal(str(getattr(project, k) or 0)) for k in Project.FIGURES}
-    gap = (value["budget_initial"] + value["adjustment"]) - (value["actual"] + value["carryover"])
-    return gap if missing in ("actual", "carryover") else -gap
+    initial, adjustment, actual, carryover = (
+        Decimal(str(getattr(project, k) or 0)) for k in Project.FIGURES
+    )
+    gap = (initial + adjustment) - (actual + carryover)
+    spent_side = Project.FIGURES[2:]  # actual, carryover
+    return gap if missing in spent_side else -gap
 
 
 def check_ratio(rule: CheckRule, fields: dict[str, ReportField]) -> list[Flag]:

@@ -31,6 +31,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from jixiao.catalog import Catalog, load_catalog
+from jixiao.core import LIST_ITEM_TYPES
 from jixiao.flags import flag_words
 from jixiao.output import (
     INDEX_SUFFIX,
@@ -63,6 +64,13 @@ class Segment:
     flagged: bool = False
 
 
+def _item_columns(path: str) -> list[tuple[str, str]]:
+    item_type = LIST_ITEM_TYPES.get(path)
+    if item_type is None:
+        return []
+    return [(key, header) for key, header in item_type.headers() if key != item_type.KEY]
+
+
 @dataclass
 class FieldView:
     path: str
@@ -76,6 +84,8 @@ class FieldView:
     decision: Decision | None
     candidates: list[dict[str, Any]]
     is_list: bool = False
+    # For list fields: (attribute, Chinese header) of each item's values, its name aside.
+    columns: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _highlight(text: str, views: list[FieldView]) -> list[Segment]:
@@ -194,6 +204,7 @@ class ReviewApp:
                     decision=decisions.get(path),
                     candidates=candidates,
                     is_list=isinstance(value["value"], list),
+                    columns=_item_columns(path),
                 )
             )
         errors = {f["field"].split("[")[0] for f in document["flags"] if f["severity"] == "error"}
