@@ -302,35 +302,60 @@ def review(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
     reviewer: Annotated[str | None, typer.Option(help="Your name (default: OS user).")] = None,
+    timezone: Annotated[
+        str,
+        typer.Option(envvar="JIXIAO_TIMEZONE", help="Time zone the page shows times in."),
+    ] = "Asia/Shanghai",
 ) -> None:
     """Serve the review page for OUT_DIR on http://HOST:PORT/."""
     import getpass
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     import uvicorn
 
     from jixiao.review.app import create_app
 
     if not out_dir.is_dir():
-        console.print(f"[red]no such folder:[/] {out_dir}")
+        console.print(f"[red]没有这个文件夹：[/] {out_dir}")
         raise typer.Exit(EXIT_USAGE)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        console.print(f"[red]未知时区：[/] {timezone}")
+        raise typer.Exit(EXIT_USAGE) from exc
     name = reviewer or getpass.getuser()
-    console.print(f"reviewing {out_dir} as {name} at http://{host}:{port}/")
-    uvicorn.run(create_app(out_dir, name), host=host, port=port, log_level="warning")
+    console.print(f"审核 {out_dir}，审核人 {name}：http://{host}:{port}/")
+    uvicorn.run(create_app(out_dir, name, timezone), host=host, port=port, log_level="warning")
 
 
 @app.command("export")
 def export_command(
     out_dir: Annotated[Path, typer.Argument(help="The output folder of an extract run.")],
     to: Annotated[Path | None, typer.Option("--to", help="Export folder (OUT_DIR/export).")] = None,
+    timezone: Annotated[
+        str,
+        typer.Option(envvar="JIXIAO_TIMEZONE", help="Time zone of the times written."),
+    ] = "Asia/Shanghai",
 ) -> None:
     """Write corrected JSON, CSV, XLSX and SQLite tables with the review decisions applied."""
     from jixiao.review.export import export
 
     if not out_dir.is_dir():
-        console.print(f"[red]no such folder:[/] {out_dir}")
+        console.print(f"[red]没有这个文件夹：[/] {out_dir}")
         raise typer.Exit(EXIT_USAGE)
-    target = export(out_dir, to)
-    console.print(f"exported to {target}")
+    try:
+        result = export(out_dir, to, timezone)
+    except ReviewError as exc:
+        console.print(f"[red]无法导出：[/] {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+    console.print(
+        f"已导出 {result.reports} 份报告到 {result.folder}；"
+        + (
+            f"[yellow]仍有 {result.open_fields} 个待审字段未处理[/]"
+            if result.open_fields
+            else "所有待审字段均已处理"
+        )
+    )
 
 
 @app.command()
@@ -349,6 +374,6 @@ def promote(
     try:
         written = promote_report(out_dir, name, case, settings)
     except (CaseError, ReviewError) as exc:
-        console.print(f"[red]cannot promote:[/] {exc}")
+        console.print(f"[red]无法转为黄金样例：[/] {exc}")
         raise typer.Exit(EXIT_FAILED) from exc
-    console.print(f"golden case {case}: {', '.join(written)}")
+    console.print(f"黄金样例 {case}：{'、'.join(written)}")

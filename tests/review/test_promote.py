@@ -20,9 +20,9 @@ def test_a_report_with_undecided_flagged_fields_is_not_promoted(
     examples_out: Path, tmp_path: Path
 ) -> None:
     name = sorted(p.stem for p in examples_out.glob("0*.json"))[0]
-    with pytest.raises(ReviewError, match="not reviewed yet"):
+    with pytest.raises(ReviewError, match="还有待审字段未处理"):
         promote_report(examples_out, name, tmp_path / "case", Settings())
-    with pytest.raises(ReviewError, match="no report"):
+    with pytest.raises(ReviewError, match="中没有报告"):
         promote_report(examples_out, "nope", tmp_path / "case", Settings())
     assert not (tmp_path / "case").exists()
 

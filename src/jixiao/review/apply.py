@@ -1,10 +1,11 @@
 """Apply: an extracted report + the decisions in force -> the report as reviewed.
 
-In: a report document (`load_report`) and the latest decision per field path
+In: a report document (`load_report`) and the decision in force per field path
 (`DecisionStore.latest`), or an output folder to list its reports.
-Out: a reviewed copy (decided fields `status: reviewed` with the decision beside them,
-items marked or removed), the reports of a folder by name, a reviewer's value typed.
-Nothing here writes.
+Out: a reviewed copy — decided scalar fields `status: reviewed` with the decision beside
+them (`review`); list rows accepted, edited, deleted or added; a list `reviewed` once the
+whole list was decided or every flagged row of it was — the reports of a folder by name,
+the fields still open, a reviewer's value typed. Nothing here writes.
 """
 
 from __future__ import annotations
@@ -12,18 +13,35 @@ from __future__ import annotations
 import copy
 import logging
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from jixiao.catalog import Catalog, FieldKind, load_catalog
-from jixiao.core import FieldStatus
+from jixiao.core import LIST_ITEM_TYPES, FieldStatus
 from jixiao.output import RUN_SUMMARY_NAME, flatten_report
 from jixiao.review.decisions import Action, Decision
 
 logger = logging.getLogger(__name__)
 
-_ITEM_PATH = re.compile(r"^(?P<list>[a-z_]+)\[(?P<index>\d+)\](?:\.(?P<key>[a-z_0-9]+))?$")
+ROW_PATH = re.compile(
+    r"^(?P<list>[a-z_]+)\[(?P<added>\+)?(?P<index>\d+)\](?:\.(?P<key>[a-z_0-9]+))?$"
+)
+
+
+# Each row of a reviewed list names its decision path here (`projects[0]`, `projects[+1]`),
+# so a page can address it after rows were deleted or added; `strip_rows` removes it.
+ROW_KEY = "row"
+
+
+def strip_rows(reviewed: dict[str, Any]) -> dict[str, Any]:
+    """The reviewed report without the row paths (for files written out); in place."""
+    for field in flatten_report(reviewed["report"]).values():
+        if isinstance(field["value"], list):
+            for item in field["value"]:
+                if isinstance(item, dict):
+                    item.pop(ROW_KEY, None)
+    return reviewed
 
 
 def list_reports(out_dir: Path) -> dict[str, Path]:
@@ -32,6 +50,8 @@ def list_reports(out_dir: Path) -> dict[str, Path]:
     for path in sorted(out_dir.rglob("*.json")):
         if path.name == RUN_SUMMARY_NAME or path.name.startswith("."):
             continue
+        if "export" in path.relative_to(out_dir).parts[:-1]:
+            continue
         name = path.relative_to(out_dir).with_suffix("").as_posix()
         if (out_dir / f"{name}.normalized.txt").exists():
             found[name] = path
@@ -39,7 +59,8 @@ def list_reports(out_dir: Path) -> dict[str, Path]:
 
 
 def typed(catalog: Catalog, path: str, value: Any) -> Any:
-    """A reviewer's value as the field's type (exact decimals for figures)."""
+    """A reviewer's value as the field's type (exact decimals for figures); raises
+    `InvalidOperation`/`ValueError` for a figure that is not a number."""
     if value is None or value == "":
         return None
     try:
@@ -53,6 +74,34 @@ def typed(catalog: Catalog, path: str, value: Any) -> Any:
     return str(value)
 
 
+def typed_row(list_path: str, values: dict[str, Any]) -> dict[str, Any]:
+    """A row as the reviewer gave it -> the item's own attributes, figures as exact
+    decimals, empty cells as None; raises `InvalidOperation` for a figure that is not one."""
+    item_type = LIST_ITEM_TYPES[list_path]
+    row: dict[str, Any] = {}
+    for key in item_type.columns():
+        value = values.get(key)
+        if isinstance(value, str):
+            value = value.strip()
+        if value in (None, ""):
+            row[key] = None
+        elif key in item_type.FIGURES:
+            row[key] = Decimal(str(value).replace(",", ""))
+        else:
+            row[key] = str(value)
+    return row
+
+
+def _note(decision: Decision) -> dict[str, Any]:
+    return {
+        "action": decision.action.value,
+        "reason": decision.reason,
+        "reviewer": decision.reviewer,
+        "time": decision.time,
+        "old_value": decision.old_value,
+    }
+
+
 def apply_decisions(
     document: dict[str, Any], decisions: dict[str, Decision], catalog: Catalog | None = None
 ) -> dict[str, Any]:
@@ -60,45 +109,85 @@ def apply_decisions(
     catalog = catalog or load_catalog()
     reviewed = copy.deepcopy(document)
     fields = flatten_report(reviewed["report"])
-    removed: dict[str, set[int]] = {}
+    rows: dict[str, dict[str, Decision]] = {}
     for path, decision in sorted(decisions.items()):
-        note = {
-            "action": decision.action.value,
-            "reason": decision.reason,
-            "reviewer": decision.reviewer,
-            "time": decision.time,
-            "old_value": decision.old_value,
-        }
-        item = _ITEM_PATH.match(path)
-        if item is not None:
-            items = (fields.get(item["list"]) or {}).get("value") or []
-            index = int(item["index"])
-            if index >= len(items):
-                continue
-            if decision.action is Action.NOT_IN_REPORT and not item["key"]:
-                removed.setdefault(item["list"], set()).add(index)
-            elif item["key"]:
-                items[index][item["key"]] = _item_value(decision.new_value)
-            items[index]["review"] = note
+        row = ROW_PATH.match(path)
+        if row is not None:
+            rows.setdefault(row["list"], {})[path] = decision
             continue
         field = fields.get(path)
         if field is None:
+            logger.warning("decision on unknown field %s ignored", path)
             continue
         if decision.action is Action.NOT_IN_REPORT:
             field["value"], field["evidence"] = None, []
         elif decision.action is Action.EDIT:
             field["value"] = typed(catalog, path, decision.new_value)
             field["evidence"] = decision.evidence or []
+        elif decision.action is Action.ACCEPT and decision.evidence:
+            field["evidence"] = decision.evidence
         field["status"] = FieldStatus.REVIEWED.value
-        field["review"] = note
-    for list_path, indexes in removed.items():
-        field = fields[list_path]
-        field["value"] = [i for n, i in enumerate(field["value"]) if n not in indexes] or None
+        field["review"] = _note(decision)
+    for list_path in LIST_ITEM_TYPES:
+        field, whole = fields.get(list_path), decisions.get(list_path)
+        if field is None:
+            continue
+        if whole is not None and whole.action is Action.NOT_IN_REPORT:
+            continue  # the whole list is not in the report: its rows are moot
+        _apply_rows(field, list_path, rows.get(list_path, {}), whole is not None)
     return reviewed
 
 
-def _item_value(value: Any) -> Any:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else None
-    except ArithmeticError:
-        return value
+def _apply_rows(
+    field: dict[str, Any], list_path: str, decided: dict[str, Decision], whole: bool
+) -> None:
+    """Row decisions on one list field (extracted rows by index, added rows by +n)."""
+    items: list[dict[str, Any]] = list(field["value"] or [])
+    for index, item in enumerate(items):
+        item[ROW_KEY] = f"{list_path}[{index}]"
+    removed: set[int] = set()
+    added: list[tuple[int, dict[str, Any]]] = []
+    for path, decision in decided.items():
+        row = ROW_PATH.match(path)
+        assert row is not None
+        index = int(row["index"])
+        if row["added"]:
+            if decision.action in (Action.ADD, Action.EDIT) and decision.new_value:
+                item = typed_row(list_path, decision.new_value)
+                item.update(evidence=decision.evidence or [], flags=[], review=_note(decision))
+                item[ROW_KEY] = path
+                added.append((index, item))
+            continue
+        if index >= len(items):
+            logger.warning("decision on %s: the list has %d rows", path, len(items))
+            continue
+        item = items[index]
+        if decision.action is Action.NOT_IN_REPORT and not row["key"]:
+            removed.add(index)
+        elif row["key"]:  # one cell (decisions made before rows were edited whole)
+            try:
+                item[row["key"]] = typed_row(list_path, {row["key"]: decision.new_value})[
+                    row["key"]
+                ]
+            except InvalidOperation:
+                item[row["key"]] = decision.new_value
+        elif decision.action is Action.EDIT and isinstance(decision.new_value, dict):
+            item.update(typed_row(list_path, decision.new_value))
+            if decision.evidence:
+                item["evidence"] = decision.evidence
+        item["review"] = _note(decision)
+    kept = [item for n, item in enumerate(items) if n not in removed]
+    kept += [item for _, item in sorted(added, key=lambda pair: pair[0])]
+    open_rows = [item for item in kept if item.get("flags") and "review" not in item]
+    field["value"] = kept or (None if removed or field["value"] is None else [])
+    if not whole and (decided and not open_rows):
+        field["status"] = FieldStatus.REVIEWED.value
+
+
+def open_fields(reviewed: dict[str, Any]) -> list[str]:
+    """Field paths of a reviewed report that are still flagged (undecided)."""
+    return [
+        path
+        for path, field in flatten_report(reviewed["report"]).items()
+        if field["status"] == FieldStatus.FLAGGED.value
+    ]

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.catalog import load_catalog
-from jixiao.core import FieldStatus
 from jixiao.errors import CaseError, ReviewError
 from jixiao.files import write_text_atomic
 from jixiao.golden import EXPECTED_NAME, RECORDINGS_NAME, REPORT_STEM
@@ -26,8 +25,9 @@ from jixiao.llm import cached_exchanges, chunk_cache_key, load_prompts
 from jixiao.output import dumps, flatten_report, load_report, plain_json
 from jixiao.pipeline import prepare
 from jixiao.recording import CallRecording, write_recording
-from jixiao.review.apply import apply_decisions, list_reports
+from jixiao.review.apply import ROW_KEY, apply_decisions, list_reports, open_fields
 from jixiao.review.decisions import DecisionStore
+from jixiao.review.display import field_name
 from jixiao.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -38,15 +38,17 @@ def promote_report(out_dir: Path, name: str, case_dir: Path, settings: Settings)
     cache) and its reviewed values as the truth. Every flagged field must be decided."""
     path = list_reports(out_dir).get(name)
     if path is None:
-        raise ReviewError(f"no report {name!r} in {out_dir}")
+        raise ReviewError(f"{out_dir} 中没有报告 {name}")
     document = load_report(path)
     reviewed = apply_decisions(
         document, DecisionStore(out_dir).latest(document["source"]["sha256"])
     )
     fields = flatten_report(reviewed["report"])
-    open_fields = [p for p, f in fields.items() if f["status"] == FieldStatus.FLAGGED.value]
-    if open_fields:
-        raise ReviewError(f"{name}: flagged fields not reviewed yet: {', '.join(open_fields)}")
+    still_open = open_fields(reviewed)
+    if still_open:
+        raise ReviewError(
+            f"{name}：还有待审字段未处理：" + "、".join(field_name(p) for p in still_open)
+        )
     source = Path(document["source"]["path"])
     if not source.is_file():
         raise CaseError(f"{name}: its input {source} is not there any more")
@@ -95,7 +97,7 @@ def promote_report(out_dir: Path, name: str, case_dir: Path, settings: Settings)
                         **{
                             k: v
                             for k, v in item.items()
-                            if k not in ("evidence", "flags", "review")
+                            if k not in ("evidence", "flags", "review", ROW_KEY)
                         },
                         "quote": (item.get("evidence") or [{}])[0].get("quote"),
                     }
