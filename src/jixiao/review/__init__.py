@@ -7,8 +7,11 @@ applied, export files (JSON, CSV, XLSX, SQLite) and golden cases promoted from r
 reports.
 
 Modules and their public names:
-- `decisions`: `DecisionStore`, `Decision`, `Action`, `DATABASE_NAME`, the audit trail.
-- `apply`: `apply_decisions`, `list_reports`, `typed`, the heart of review (no writing).
+- `decisions`: `DecisionStore`, `Decision`, `Action`, `DATABASE_NAME`, the audit trail
+  (numbered schema migrations, undo, report done states, local times).
+- `apply`: `apply_decisions`, `open_fields`, `list_reports`, `typed`, the heart of review
+  (no writing).
+- `display`: the Chinese a reviewer reads (field names, statuses, units, flag sentences).
 - `export`: `export`, `build_tables`, corrected data as files and tables.
 - `app`: `create_app`, the FastAPI review page (templates and static in `web/`).
 - `promote`: `promote_report`, a fully reviewed report -> `golden/<case>/`.

@@ -332,7 +332,7 @@ class ReviewApp:
                     label=display.field_name(row_path),
                     cells={k: display.show_cell(k, item.get(k)) for k, _ in self._columns(path)},
                     reasons=row_reasons.get(row_path, []) if "+" not in row_path else [],
-                    flagged=bool(item.get("flags")),
+                    flagged=bool(item.get("flags")) or row_path in row_reasons,
                     decided=display.ACTION_WORDS[decision.action.value] if decision else None,
                     added="+" in row_path,
                 )

@@ -134,14 +134,21 @@ def apply_decisions(
             continue
         if whole is not None and whole.action is Action.NOT_IN_REPORT:
             continue  # the whole list is not in the report: its rows are moot
-        _apply_rows(field, list_path, rows.get(list_path, {}), whole is not None)
+        flagged = {f["field"] for f in document["flags"] if f["field"].startswith(list_path + "[")}
+        _apply_rows(field, list_path, rows.get(list_path, {}), whole is not None, flagged)
     return reviewed
 
 
 def _apply_rows(
-    field: dict[str, Any], list_path: str, decided: dict[str, Decision], whole: bool
+    field: dict[str, Any],
+    list_path: str,
+    decided: dict[str, Decision],
+    whole: bool,
+    flagged: set[str],
 ) -> None:
-    """Row decisions on one list field (extracted rows by index, added rows by +n)."""
+    """Row decisions on one list field (extracted rows by index, added rows by +n);
+    `flagged` are the row paths the report's flags name (a check's flag on a row is not
+    always among the row's own flag codes)."""
     items: list[dict[str, Any]] = list(field["value"] or [])
     for index, item in enumerate(items):
         item[ROW_KEY] = f"{list_path}[{index}]"
@@ -178,7 +185,11 @@ def _apply_rows(
         item["review"] = _note(decision)
     kept = [item for n, item in enumerate(items) if n not in removed]
     kept += [item for _, item in sorted(added, key=lambda pair: pair[0])]
-    open_rows = [item for item in kept if item.get("flags") and "review" not in item]
+    open_rows = [
+        item
+        for item in kept
+        if (item.get("flags") or item.get(ROW_KEY) in flagged) and "review" not in item
+    ]
     field["value"] = kept or (None if removed or field["value"] is None else [])
     if not whole and (decided and not open_rows):
         field["status"] = FieldStatus.REVIEWED.value

@@ -167,7 +167,8 @@
     const fresh = byField(path);
     const list = cards();
     const stay = fresh && fresh.classList.contains("flagged");
-    const next = stay ? null : list.slice(list.indexOf(fresh) + 1).find((c) => c.classList.contains("flagged"));
+    const flagged = (c) => c.classList.contains("flagged");
+    const next = stay ? null : (list.slice(list.indexOf(fresh) + 1).find(flagged) || list.find(flagged));
     select(next || fresh, true);
     const open = document.querySelectorAll(".field.flagged").length;
     const counter = document.getElementById("open-count");
