@@ -26,6 +26,7 @@ from jixiao.figures import (
     parse_figure,
     to_wanyuan,
 )
+from jixiao.forms import MONEY_COLUMNS, FormCell, FormRow, load_form_words, read_forms
 from jixiao.patterns import DATE_RE, SENTENCE_OR_LINE_END_RE, YEAR, YEAR_WORD_RE
 from jixiao.words import load_words
 
@@ -42,6 +43,7 @@ class NumberKind(StrEnum):
     YEAR = "year"
     DATE = "date"
     PLAIN = "plain"  # no unit printed or inherited
+
 
 # List markers: "1.工资福利支出", "2、", and "1.2024年…" (a marker glued to a year).
 _LIST_MARKER_RE = re.compile(
@@ -216,7 +218,57 @@ def index_numbers(text: str, tables: list) -> list[IndexedNumber]:
     for table_start, table_end in [*sorted(covered), (len(text), len(text))]:
         entries.extend(_index_prose(text, cursor, table_start))
         cursor = max(cursor, table_end)
-    return sorted(entries, key=lambda e: e.start)
+    return sorted(_apply_forms(text, entries), key=lambda e: e.start)
+
+
+def _apply_forms(text: str, entries: list[IndexedNumber]) -> list[IndexedNumber]:
+    """Give the figures of the self-evaluation forms' funds rows their row and column.
+
+    A confirmed cell is written as a table cell of the row 年度资金总额 under its column
+    (so the fields' `cells` match it); a glued run is replaced by its pieces. A cell the
+    form does not confirm keeps its figure but loses any column a layout guess gave it.
+    Figures inside a column header's parentheses (B/A×100%) are a formula, not data.
+    """
+    rows = read_forms(text)
+    if not rows:
+        return entries
+    words = load_form_words()
+    dropped: list[tuple[int, int]] = []
+    added: list[IndexedNumber] = []
+    for row in rows:
+        dropped.extend(row.formula_spans)
+        if row.glued and not row.cells:
+            continue  # an unread glued run keeps the index's own reading
+        dropped.extend(row.token_spans)
+        sentence = text[row.row_start : row.end]
+        for cell in row.cells:
+            added.append(_form_entry(text, row, cell, words.row_label, sentence))
+    kept = [e for e in entries if not any(a <= e.start < b for a, b in dropped)]
+    return kept + added
+
+
+def _form_entry(text: str, row: FormRow, cell: FormCell, row_label: str, sentence: str):
+    if cell.percent:
+        unit, kind = "%", NumberKind.PERCENT
+    elif cell.column in MONEY_COLUMNS:
+        unit, kind = row.unit, NumberKind.MONEY
+    else:
+        unit, kind = None, NumberKind.PLAIN
+    printed = text[cell.start : cell.end]
+    return IndexedNumber(
+        start=cell.start,
+        end=cell.end,
+        text=printed,
+        value=cell.value,
+        unit=unit,
+        unit_printed=printed.endswith("%"),
+        kind=kind,
+        row_label=row_label if cell.confirmed else "",
+        column_label=cell.label,
+        in_table=True,
+        row_key=f"form:{row.row_start}",
+        sentence=sentence.replace(printed, " ", 1),
+    )
 
 
 def _index_prose(text: str, start: int, end: int) -> list[IndexedNumber]:
