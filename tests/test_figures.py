@@ -108,3 +108,15 @@ def test_format_then_parse_round_trips(value: Decimal, unit: str, style: str) ->
 @given(st.decimals(min_value=0, max_value=100, places=2, allow_nan=False))
 def test_percent_round_trips(value: Decimal) -> None:
     assert parse_percent(f"执行率{format_decimal(value)}%") == value
+
+
+def test_bare_wan_is_money_only_where_the_clause_ends() -> None:
+    from jixiao.figures import parse_figure
+
+    spent = parse_figure("专项资金已支出7.83万，未支付资金")
+    assert spent is not None and spent.is_money and spent.in_wanyuan() == Decimal("7.83")
+    total = parse_figure("收入總計615.2萬")
+    assert total is not None and total.in_wanyuan() == Decimal("615.2")
+    for counted in ("12万人次", "4万亩", "3万的村"):
+        figure = parse_figure(counted)
+        assert figure is not None and not figure.is_money, counted

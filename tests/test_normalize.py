@@ -76,3 +76,16 @@ def test_radical_look_alikes_from_pdf_fonts_become_the_characters() -> None:
         == "在职人数4人，民间艺术，长期，门户"
     )
     assert normalize_text("收入80.25万元").strip() == "收入80.25万元"
+
+
+def test_repeated_table_cells_are_not_running_heads() -> None:
+    # A one-cell-per-line table repeats its cells ("25 |", "其中:省财政 |"); they are
+    # data. A repeated title line with its year is still a running head.
+    raw = "".join(
+        f"某某局2031年度绩效自评报告\n其中:省财政 |\n25 |\n第{page}段正文内容正文内容正文内容正文内容正文内容。\n"
+        for page in range(3)
+    )
+    text = normalize_text(raw)
+    assert text.count("25 |") == 3
+    assert text.count("其中:省财政 |") == 3
+    assert "某某局2031年度绩效自评报告" not in text

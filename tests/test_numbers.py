@@ -77,3 +77,44 @@ def test_dates_phones_years_and_counts_are_told_apart() -> None:
 def test_figures_with_spaces_inside() -> None:
     _, entries = _index("收入合计1 234.56万元，支出80. 25万元。\n")
     assert [e.wanyuan for e in entries] == [Decimal("1234.56"), Decimal("80.25")]
+
+
+def test_a_figure_alone_on_its_line_takes_the_short_line_above_as_label() -> None:
+    # One cell per line, "|" closing each cell, rule lines between rows.
+    _, entries = _index(
+        "联系人 |\n周小青 |\n||||||\n人员编制 |\n57 |\n实有人数 |\n55 |\n||||||\n"
+        "实际使用情况(万元)\n\n218.4\n"
+    )
+    read = [(e.label, e.in_table, e.kind, e.value) for e in entries]
+    assert read == [
+        ("人员编制", True, "plain", Decimal("57")),
+        ("实有人数", True, "plain", Decimal("55")),
+        ("实际使用情况(万元)", True, "money", Decimal("218.4")),
+    ]
+
+
+def test_no_line_above_label_under_a_header_run_or_a_heading() -> None:
+    # Under a run of column headers the figures belong to their columns (the forms
+    # reader places them), and a heading does not label the figure below it.
+    _, entries = _index("全年预算数\n全年执行数\n62.3\n\n一、基本情况\n\n27\n")
+    assert [(e.label, e.in_table) for e in entries] == [("", False), ("", False)]
+
+
+def test_a_staffing_cell_under_its_label_line_is_read_and_a_lookalike_is_not(
+    tmp_path,
+) -> None:
+    from jixiao.catalog import load_catalog
+    from jixiao.core import FieldStatus
+    from jixiao.pipeline import prepare, settle_report
+    from jixiao.settings import Settings
+
+    path = tmp_path / "r.txt"
+    path.write_text(
+        "某某县青柳镇文化站2031年度部门整体支出绩效评价自评报告\n"
+        "一、部门(单位)基本概况 |\n||||||\n实有人数 |\n55 |\n临时聘用人员 |\n9 |\n||||||\n",
+        encoding="utf-8",
+    )
+    catalog = load_catalog()
+    fields, _ = settle_report(catalog, prepare(path, Settings(), catalog), [], model_used=False)
+    actual = fields["staffing.actual"]
+    assert (actual.value, actual.status) == (55, FieldStatus.OK)

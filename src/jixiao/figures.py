@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 # Unit table: how many 万元 one unit is.
 MONEY_UNITS_IN_WANYUAN: dict[str, Decimal] = {
     "万元": Decimal(1),
+    "萬元": Decimal(1),
+    "万": Decimal(1),  # bare 万 only before punctuation or the end (see _BARE_WAN_END)
+    "萬": Decimal(1),
     "元": Decimal("0.0001"),
     "千元": Decimal("0.1"),
     "百万元": Decimal(100),
@@ -73,8 +76,18 @@ COMPARATORS = {
 }
 QUALIFIERS = ("余", "多", "近", "约", "左右", "以上", "以下")
 
+# 万 alone is money only where the clause ends after it ("已支出5.56万，", "收入總計N萬"):
+# before a word it counts something else (5万人次, 3万方土, 145万公顷, 3万的村).
+_BARE_WAN = ("万", "萬")
+_BARE_WAN_END = r"(?![^\s,，。；;、)）|:：])"
+
+
+def _unit_pattern(unit: str) -> str:
+    return re.escape(unit) + (_BARE_WAN_END if unit in _BARE_WAN else "")
+
+
 UNITS_PATTERN = "|".join(
-    re.escape(unit)
+    _unit_pattern(unit)
     for unit in sorted(
         [*MONEY_UNITS_IN_WANYUAN, *COUNT_UNITS, *PERCENT_UNITS, *SCORE_UNITS],
         key=len,

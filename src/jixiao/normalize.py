@@ -83,6 +83,9 @@ HEADING_START = re.compile(
 _FIGURE_TAIL = re.compile(r"^(?:[.,%]\d*|万元|元|亿元|千元|人|个|次|场|件)")
 _LIST_ITEM_START = re.compile(r"^[ \u3000]*\d{1,2}[.．、]")
 _RUNNING_HEAD_MIN, _RUNNING_HEAD_MAX, _RUNNING_HEAD_REPEATS = 4, 40, 3
+# Running heads are text (a title with its year, a unit's name); a repeated line holding
+# another figure or a "|" is a table cell ("40 |", "其中:中央财政 |") and is data.
+_TABLE_OR_FIGURE = re.compile(r"\||(?<!\d)(?!(?:19|20)\d{2}\s*年)\d")
 _WRAPPED_LINE_MIN = 25
 
 
@@ -216,6 +219,7 @@ def _drop_page_furniture(lines: list[str]) -> list[str]:
             repeats[line] >= _RUNNING_HEAD_REPEATS
             and _RUNNING_HEAD_MIN <= len(line) <= _RUNNING_HEAD_MAX
             and not HEADING_START.match(line)
+            and not _TABLE_OR_FIGURE.search(line)
         ):
             continue
         kept.append(line)

@@ -26,7 +26,14 @@ from jixiao.figures import (
     parse_figure,
     to_wanyuan,
 )
-from jixiao.patterns import DATE_RE, SENTENCE_OR_LINE_END_RE, YEAR, YEAR_WORD_RE
+from jixiao.forms import MONEY_COLUMNS, FormCell, FormRow, load_form_words, read_forms
+from jixiao.patterns import (
+    DATE_RE,
+    SENTENCE_END_CHARS,
+    SENTENCE_OR_LINE_END_RE,
+    YEAR,
+    YEAR_WORD_RE,
+)
 from jixiao.words import load_words
 
 logger = logging.getLogger(__name__)
@@ -43,6 +50,7 @@ class NumberKind(StrEnum):
     DATE = "date"
     PLAIN = "plain"  # no unit printed or inherited
 
+
 # List markers: "1.工资福利支出", "2、", and "1.2024年…" (a marker glued to a year).
 _LIST_MARKER_RE = re.compile(
     rf"(?:^|(?<=[\n。；;：:\t]))[ \u3000]*\d{{1,2}}(?:[.、．](?!\d)|[.、](?={YEAR}年))"
@@ -56,6 +64,13 @@ _LABEL_NOISE = re.compile(
     r"^(?:其中[：:]?|[\s：:，,、“”\"]|\d{1,2}[.、．]|[（(]\d{1,2}[）)]|[一二三四五六七八九十]+[、是])+"
 )
 LABEL_MAX_CHARS = 40
+LINE_ABOVE_MAX_CHARS = 20
+# A line that is a figure (or a cell garbled into digits and separators), nothing else.
+_FIGURE_LINE_RE = re.compile(rf"[\d.,%\-—\s]+(?:{UNITS_PATTERN})?")
+# Numbered headings ("一、", "(二)", "1.") label sections, not the figure below them.
+_HEADING_RE = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])"
+)
 INHERIT_MAX_CELL_CHARS = 30  # only short cells take the table's unit
 TABLE_UNIT_RE = re.compile(
     rf"[（(]\s*(?:单位\s*[：:]\s*)?(?P<unit>{UNITS_PATTERN}|㎡)\s*[）)]|单位\s*[：:]\s*(?P<unit2>万元|元|千元|亿元)"
@@ -216,7 +231,57 @@ def index_numbers(text: str, tables: list) -> list[IndexedNumber]:
     for table_start, table_end in [*sorted(covered), (len(text), len(text))]:
         entries.extend(_index_prose(text, cursor, table_start))
         cursor = max(cursor, table_end)
-    return sorted(entries, key=lambda e: e.start)
+    return sorted(_apply_forms(text, entries), key=lambda e: e.start)
+
+
+def _apply_forms(text: str, entries: list[IndexedNumber]) -> list[IndexedNumber]:
+    """Give the figures of the self-evaluation forms' funds rows their row and column.
+
+    A confirmed cell is written as a table cell of the row 年度资金总额 under its column
+    (so the fields' `cells` match it); a glued run is replaced by its pieces. A cell the
+    form does not confirm keeps its figure but loses any column a layout guess gave it.
+    Figures inside a column header's parentheses (B/A×100%) are a formula, not data.
+    """
+    rows = read_forms(text)
+    if not rows:
+        return entries
+    words = load_form_words()
+    dropped: list[tuple[int, int]] = []
+    added: list[IndexedNumber] = []
+    for row in rows:
+        dropped.extend(row.formula_spans)
+        if row.glued and not row.cells:
+            continue  # an unread glued run keeps the index's own reading
+        dropped.extend(row.token_spans)
+        sentence = text[row.row_start : row.end]
+        for cell in row.cells:
+            added.append(_form_entry(text, row, cell, words.row_label, sentence))
+    kept = [e for e in entries if not any(a <= e.start < b for a, b in dropped)]
+    return kept + added
+
+
+def _form_entry(text: str, row: FormRow, cell: FormCell, row_label: str, sentence: str):
+    if cell.percent:
+        unit, kind = "%", NumberKind.PERCENT
+    elif cell.column in MONEY_COLUMNS:
+        unit, kind = row.unit, NumberKind.MONEY
+    else:
+        unit, kind = None, NumberKind.PLAIN
+    printed = text[cell.start : cell.end]
+    return IndexedNumber(
+        start=cell.start,
+        end=cell.end,
+        text=printed,
+        value=cell.value,
+        unit=unit,
+        unit_printed=printed.endswith("%"),
+        kind=kind,
+        row_label=row_label if cell.confirmed else "",
+        column_label=cell.label,
+        in_table=True,
+        row_key=f"form:{row.row_start}",
+        sentence=sentence.replace(printed, " ", 1),
+    )
 
 
 def _index_prose(text: str, start: int, end: int) -> list[IndexedNumber]:
@@ -225,14 +290,72 @@ def _index_prose(text: str, start: int, end: int) -> list[IndexedNumber]:
     for a, b, figure in _figures_in(text, start, end):
         line_start = text.rfind("\n", 0, a) + 1
         label = prose_label(text, a, max(previous_end, line_start, start))
-        entries.append(
-            _entry(
-                text, a, b, figure, label=label, sentence=sentence_around(text, a, b, start, end)
-            )
+        above = None if label else line_above_label(text, a, b, start)
+        entry = _entry(
+            text,
+            a,
+            b,
+            figure,
+            label=above or label,
+            sentence=sentence_around(text, a, b, start, end),
         )
+        if above:
+            # A cell of a one-cell-per-line table: its label is the cell above it.
+            entry.in_table, entry.row_label = True, above
+            unit = _unit_in(above)
+            if entry.unit is None and unit in MONEY_UNITS_IN_WANYUAN:
+                entry.unit, entry.kind = unit, kind_of(unit, entry.value)
+        entries.append(entry)
         if figure.unit != "year":
             previous_end = b
     return entries
+
+
+def _lines_above(text: str, position: int, floor: int):
+    """(start, stripped text) of the lines above `position`, nearest first, skipping blank
+    lines and lines that are only cell rules ("|||")."""
+    end = text.rfind("\n", floor, position)
+    while end >= floor and end > 0:
+        begin = text.rfind("\n", floor, end) + 1
+        if begin <= floor and text[floor:end].strip(" \t|") == "" and floor > 0:
+            return
+        line = text[max(begin, floor) : end].strip(" \t\u3000|")
+        if line:
+            yield max(begin, floor), line
+        if begin <= floor:
+            return
+        end = begin - 1
+
+
+def line_above_label(text: str, a: int, b: int, floor: int) -> str | None:
+    """The label of a figure that stands alone on its line (a cell of a table flattened to
+    one cell per line, `人员编制 |⏎36 |` or `实际使用情况(万元)⏎⏎N`): the short text line
+    right above it. None when the line above is long, holds a figure, ends a sentence or is
+    a heading, or when the line above that is text too (a run of column headers, whose
+    figures the forms reader places)."""
+    line_start = text.rfind("\n", 0, a) + 1
+    line_end = text.find("\n", b)
+    line_end = len(text) if line_end < 0 else line_end
+    if text[line_start:a].strip(" \t\u3000|") or text[b:line_end].strip(" \t\u3000|"):
+        return None
+    lines = _lines_above(text, line_start, floor)
+    above = next(lines, None)
+    if above is None:
+        return None
+    label = above[1].rstrip(":：").strip()
+    bare = TABLE_UNIT_RE.sub("", label)
+    if (
+        not bare
+        or len(label) > LINE_ABOVE_MAX_CHARS
+        or re.search(r"\d", bare)
+        or label.endswith(tuple(SENTENCE_END_CHARS))
+        or _HEADING_RE.match(label)
+    ):
+        return None
+    before = next(lines, None)
+    if before is not None and _FIGURE_LINE_RE.fullmatch(before[1]) is None:
+        return None
+    return label
 
 
 def _is_text_cell(cell_text: str) -> bool:
