@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-
-from pydantic import BaseModel
 
 from jixiao.patterns import FOLD
 
@@ -105,7 +104,10 @@ FIGURE_RE = re.compile(
 )
 
 
-class Figure(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A figure as written: exact value, unit, comparator, qualifier."""
+
     value: Decimal
     unit: str | None = None
     comparator: str | None = None  # ">=", ">", "<=", "<"

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-
-from pydantic import BaseModel
 
 from jixiao.figures import (
     FIGURE_RE,
@@ -77,7 +76,10 @@ TABLE_UNIT_RE = re.compile(
 )
 
 
-class IndexedNumber(BaseModel):
+@dataclass(slots=True)
+class IndexedNumber:
+    """One figure printed in the text (one per figure: a plain dataclass, not a model)."""
+
     start: int
     end: int
     text: str
