@@ -54,6 +54,9 @@ class RuleContext(BaseModel):
 
 
 def mentions(label: str, alias: str) -> bool:
+    """Whether a label states a wording; on the label's folded view, so that a mirror's
+    `年度資金總額` or `執(zhí)行數(shù)` is read like its simplified form."""
+    label = fold_for_matching(label)
     if alias.startswith("re:"):
         return re.search(alias[3:], label) is not None
     return alias in label
@@ -61,7 +64,7 @@ def mentions(label: str, alias: str) -> bool:
 
 def label_fits(spec: FieldSpec, entry: IndexedNumber, fiscal_year: int | None) -> bool:
     """Whether the words around a figure state this field."""
-    if any(word in entry.sentence for word in spec.sentence_not):
+    if any(word in fold_for_matching(entry.sentence) for word in spec.sentence_not):
         return False
     if entry.label:
         return any(mentions(entry.label, a) for a in spec.labels) and not any(
@@ -75,9 +78,10 @@ def label_fits(spec: FieldSpec, entry: IndexedNumber, fiscal_year: int | None) -
                 continue
             row_alias = row_alias.replace("{year}", str(fiscal_year))
             column_alias = column_alias.replace("{year}", str(fiscal_year))
-        row_fits = not row_alias or row_alias in entry.row_label
-        column_fits = not column_alias or column_alias in entry.column_label
-        if row_fits and column_fits and not any(n in entry.row_label for n in spec.not_labels):
+        row_label = fold_for_matching(entry.row_label)
+        row_fits = not row_alias or row_alias in row_label
+        column_fits = not column_alias or column_alias in fold_for_matching(entry.column_label)
+        if row_fits and column_fits and not any(n in row_label for n in spec.not_labels):
             return True
     return False
 
