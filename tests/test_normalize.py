@@ -1,5 +1,5 @@
 from jixiao.core import SourceDocument, SourceParagraph, SourceTable, TableCell, TableRow
-from jixiao.normalize import normalize_document, normalize_text
+from jixiao.normalize import is_chrome_line, normalize_document, normalize_text
 
 
 def test_full_width_figures_become_ascii() -> None:
@@ -89,3 +89,21 @@ def test_repeated_table_cells_are_not_running_heads() -> None:
     assert text.count("25 |") == 3
     assert text.count("其中:省财政 |") == 3
     assert "某某局2031年度绩效自评报告" not in text
+
+
+def test_portal_chrome_and_wrapper_lines_are_recognised_and_kept() -> None:
+    for line in (
+        "当前位置: 首页 > 信息公开 > 财政资金",
+        "索引号: 000111222/2031-00042",
+        "發(fā)布機(jī)構(gòu) | 某某县财政局",
+        "某某局2019年绩效报告及附表.docx",
+        "上传人:张** 文档编号:123456",
+        "某某官网 > 信息公开",
+    ):
+        assert is_chrome_line(line), line
+    for line in ("某某县林业站2026年度项目支出绩效自评报告", "部门(单位)名称: 某某区档案馆"):
+        assert not is_chrome_line(line), line
+    # a long title is not joined with the portal line after it, and both stay
+    title = "某某县水产服务中心2029年度部门整体支出绩效自评情况报告"
+    text = normalize_text(f"{title}\n发布时间:2031-03-05 09:30\n")
+    assert text.splitlines() == [title, "发布时间:2031-03-05 09:30"]

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from jixiao.catalog import load_catalog
 from jixiao.core import FieldStatus
 from jixiao.pipeline import prepare, settle_report
+from jixiao.rules import mentions
 from jixiao.settings import Settings
 
 PROJECT_REPORT = """2023年度某某县农业农村局高标准农田建设项目支出绩效自评报告
@@ -73,7 +74,6 @@ def test_project_report_with_a_piped_table_in_yuan(tmp_path: Path) -> None:
 def test_text_with_no_line_breaks_and_spaced_figures(tmp_path: Path, encoding: str) -> None:
     fields, flags = _rules_only(tmp_path, ONE_LINE_REPORT, encoding)
     expected = {
-        "unit_name": "某某市统计局",
         "fiscal_year": 2024,
         "staffing.authorized": 25,
         "staffing.actual": 23,
@@ -92,7 +92,10 @@ def test_text_with_no_line_breaks_and_spaced_figures(tmp_path: Path, encoding: s
     for path, value in expected.items():
         assert fields[path].value == value, path
         assert fields[path].status is FieldStatus.OK, (path, fields[path].flags)
-    assert flags == []
+    # the unit is named by the title alone: read, but flagged for a reviewer
+    assert fields["unit_name"].value == "某某市统计局"
+    assert fields["unit_name"].flags == ["inferred"]
+    assert [f.field for f in flags] == ["unit_name"]
 
 
 def test_inconsistent_figures_are_flagged_never_fixed(tmp_path: Path) -> None:
@@ -153,3 +156,151 @@ def test_find_word_in_ocr_text_is_the_one_substitution_rule(word: str, text: str
     from jixiao.rules import find_word
 
     assert find_word(word, text, ocr=True) == _one_substitution_at(word, text)
+
+
+# --- report identity: title, kind, unit name, fiscal year --------------------------------
+# Each text shows a layout of real web pages and forms with made-up units and figures.
+
+
+def _identity(tmp_path: Path, text: str) -> dict:
+    fields, _ = _rules_only(tmp_path, text)
+    return {
+        path: (fields[path].value, fields[path].status)
+        for path in ("report_kind", "unit_name", "fiscal_year")
+    }
+
+
+OK, FLAGGED, MISSING = FieldStatus.OK, FieldStatus.FLAGGED, FieldStatus.MISSING
+
+PORTAL_PAGE = """当前位置: 首页 > 信息公开 > 财政资金
+索引号: 000111222/2031-00042
+发布机构: 某某县财政局
+发布日期: 2031-03-05
+某某县水产服务中心2029年度部门整体支出绩效自评报告发布时间:2031-03-05 09:30 浏览次数: 12
+一、部门概况
+本中心编制人数12人。
+"""
+
+
+def test_title_found_past_portal_chrome_and_the_publisher_is_not_the_unit(
+    tmp_path: Path,
+) -> None:
+    got = _identity(tmp_path, PORTAL_PAGE)
+    assert got["fiscal_year"] == (2029, OK)  # never the publishing year 2031
+    assert got["report_kind"] == ("unit", OK)
+    # named by the title alone: read, but flagged; never the portal's publisher
+    assert got["unit_name"] == ("某某县水产服务中心", FLAGGED)
+
+
+FORM_IN_TABLE_ROWS = """某某渔业补助资金绩效目标自评表 | ||||||
+(2028年度) | ||||||
+转移支付(项目)名称 | 某某渔业补助资金 | |||||
+地方主管部门 | 某某市农牧局 | 资金使用单位 | 某某县农牧服务站 | ||
+全年预算数(A) | 全年执行数(B) | 预算执行率(B/A×100%) | |||
+"""
+
+
+def test_form_title_in_a_table_row_with_its_year_on_the_next_row(tmp_path: Path) -> None:
+    got = _identity(tmp_path, FORM_IN_TABLE_ROWS)
+    assert got["fiscal_year"] == (2028, OK)
+    assert got["report_kind"] == ("project", OK)
+    # the 资金使用单位 cell names the unit; the 主管部门 cell is its supervisor
+    assert got["unit_name"] == ("某某县农牧服务站", OK)
+
+
+COVER_PAGE = """附件2-1
+某某区2027年度整体和项目支出
+绩效评价自评报告
+部门(单位)名称: 某某区档案馆
+预 算 编 码: 901234
+报告日期:2028年4月2日
+某某区财政局(制)
+一、部门(单位)基本概况
+"""
+
+
+def test_cover_page_title_over_two_lines_and_a_labelled_name(tmp_path: Path) -> None:
+    got = _identity(tmp_path, COVER_PAGE)
+    assert got["report_kind"] == ("unit", OK)  # 整体 wins over 项目
+    assert got["fiscal_year"] == (2027, OK)  # never the report date's 2028
+    assert got["unit_name"] == ("某某区档案馆", OK)
+
+
+WRAPPER_PAGE = """某某局2019年绩效报告及附表.docx
+上传人:张** 文档编号:123456 上传时间:2030-01-02 页数:9
+某某局2019年绩效报告及附表.docx_第1页
+某某县林业站2026年度项目支出绩效自评报告
+一、项目基本情况
+"""
+
+
+def test_a_doc_sharing_wrappers_file_name_is_no_title(tmp_path: Path) -> None:
+    got = _identity(tmp_path, WRAPPER_PAGE)
+    assert got["fiscal_year"] == (2026, OK)
+    assert got["report_kind"] == ("project", OK)
+    assert got["unit_name"] == ("某某县林业站", FLAGGED)
+
+
+MIRROR_PAGE = """某某縣水產(chǎn)服務(wù)中心2025年度部門整體支出績效自評報告
+部門(單位)名稱: 某某縣水產(chǎn)服務(wù)中心
+一、部門(單位)基本概況
+"""
+
+
+def test_traditional_mirror_with_pinyin_glosses_keeps_the_printed_name(tmp_path: Path) -> None:
+    got = _identity(tmp_path, MIRROR_PAGE)
+    assert got["report_kind"] == ("unit", OK)
+    assert got["fiscal_year"] == (2025, OK)
+    assert got["unit_name"] == ("某某縣水產(chǎn)服務(wù)中心", OK)
+
+
+def test_evaluation_year_line_of_a_form_and_not_its_filing_date(tmp_path: Path) -> None:
+    text = """附件3
+项目支出绩效自评报告
+项目名称:某某水库加固工程
+评价年度:2024
+预算部门单位(公章):某某县水务所
+填报日期:2026年4月1日
+一、基本情况
+"""
+    got = _identity(tmp_path, text)
+    assert got["fiscal_year"] == (2024, OK)
+    assert got["report_kind"] == ("project", OK)
+    assert got["unit_name"] == ("某某县水务所", OK)
+
+
+def test_a_year_split_by_a_space_is_read_but_flagged(tmp_path: Path) -> None:
+    got = _identity(tmp_path, "某某县20 22 -度部门(单位)整体支出\n绩效评价自评报告\n一、部门概况\n")
+    assert got["fiscal_year"] == (2022, FLAGGED)
+
+
+def test_heading_hints_are_whole_headings_and_only_inferred(tmp_path: Path) -> None:
+    project = _identity(tmp_path, "一、项目概况\n(一)项目单位基本情况\n某某镇共有行政村9个。\n")
+    assert project["report_kind"] == ("project", FLAGGED)  # 单位基本情况 inside it is no hint
+    unit = _identity(tmp_path, "一、部门概况\n(一)部门机构设置\n本局内设3个股室。\n")
+    assert unit["report_kind"] == ("unit", FLAGGED)
+
+
+def test_a_sentence_naming_a_report_is_no_title(tmp_path: Path) -> None:
+    text = "现已完成某某县2021年项目绩效目标自评,意见收集人:李某。\n一、部门概况\n"
+    got = _identity(tmp_path, text)
+    assert got["fiscal_year"][1] is not OK
+    assert got["report_kind"] == ("unit", FLAGGED)  # from the heading, not from the sentence
+
+
+def test_supervisor_or_abbreviation_gives_a_flagged_name_only(tmp_path: Path) -> None:
+    supervisor_only = "某某补助资金绩效自评表(2023年度)\n主管部门 | 某某县文化局 |\n"
+    assert _identity(tmp_path, supervisor_only)["unit_name"] == ("某某县文化局", FLAGGED)
+    abbreviated = (
+        "项目支出绩效自评表(2023年度)\n主管部门 | 某某市文化和体育局 |\n实施单位 | 某某市文体局 |\n"
+    )
+    assert _identity(tmp_path, abbreviated)["unit_name"] == ("某某市文化和体育局", FLAGGED)
+    different = (
+        "项目支出绩效自评表(2023年度)\n主管部门 | 某某市教育局 |\n实施单位 | 某某市第九中学 |\n"
+    )
+    assert _identity(tmp_path, different)["unit_name"] == ("某某市第九中学", OK)
+
+
+def test_wordings_match_a_mirrors_traditional_label() -> None:
+    assert mentions("全年預(yù)算執(zhí)行率", "预算执行率")
+    assert not mentions("資金到位率", "执行率")

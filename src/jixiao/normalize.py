@@ -7,6 +7,10 @@ never changes a figure's value: full-width digits and figure punctuation become 
 conversion debris (`[bookmark: _GoBack]`, page numbers, running heads) is removed, and
 lines broken inside a sentence or a figure are joined. docx tables are rendered in the
 same "one cell per line, blank line between rows" shape as flattened text.
+Portal chrome (索引号, 发布机构, breadcrumbs, 分享到, doc-sharing wrappers and their file
+names) and mirror-site spam lines are kept in the text, where a reviewer sees them, and
+recognised by `is_chrome_line` so that the rules never read a title, a year or a name
+from them.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from jixiao.core import (
     SuspectLine,
 )
 from jixiao.evidence import MIN_QUOTE_CHARS, locate
-from jixiao.patterns import DIGIT_FOLD
+from jixiao.patterns import DIGIT_FOLD, folded_view
+from jixiao.words import load_words
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +92,13 @@ _RUNNING_HEAD_MIN, _RUNNING_HEAD_MAX, _RUNNING_HEAD_REPEATS = 4, 40, 3
 # another figure or a "|" is a table cell ("40 |", "其中:中央财政 |") and is data.
 _TABLE_OR_FIGURE = re.compile(r"\||(?<!\d)(?!(?:19|20)\d{2}\s*年)\d")
 _WRAPPED_LINE_MIN = 25
+
+
+def is_chrome_line(line: str) -> bool:
+    """Whether a line is the web page around a report (navigation, metadata, wrapper
+    file names, spam) rather than the report; matched on its folded view."""
+    words, folded = load_words(), folded_view(line).text
+    return words.wrappers.search(folded) is not None or words.chrome.search(folded) is not None
 
 
 def normalize_document(document: SourceDocument) -> NormalizedText:
@@ -261,6 +273,8 @@ def _continues(previous: str, line: str) -> bool:
     if previous.count("|") >= 2 or line.count("|") >= 2:  # rows of a "|" table
         return False
     if previous.endswith(SENTENCE_END):
+        return False
+    if is_chrome_line(previous) or is_chrome_line(line):  # a page's chrome is not prose
         return False
     broken_figure = bool(
         (re.search(r"\d[.,]$", previous) and re.match(r"^\d", line))

@@ -23,15 +23,19 @@ from jixiao.catalog import Catalog, FieldKind, FieldSpec
 from jixiao.core import Block, BlockKind, Candidate, Cell, Origin, Section
 from jixiao.evidence import evidence_of, squash
 from jixiao.figures import strip_zeros
+from jixiao.normalize import is_chrome_line
 from jixiao.numbers import IndexedNumber
-from jixiao.patterns import YEAR
+from jixiao.patterns import YEAR, FoldedView, fold_for_matching, folded_view
+from jixiao.segment import heading_style
 from jixiao.words import load_words
 
 logger = logging.getLogger(__name__)
 
-TITLE_MAX_LINES = 3
 OCR_FUZZY_MIN_CHARS = 5
 UNIT_NAME_MIN_CHARS = 4
+TITLE_LINE_MIN_CHARS = 4  # a first title line names at least a unit or a year
+TITLE_CONTINUATION_MAX_LEAD = 6
+CHROME_REACH = 30  # how far before a label portal metadata makes it the page's label
 
 
 class RuleContext(BaseModel):
@@ -48,17 +52,11 @@ class RuleContext(BaseModel):
     def tables(self) -> list[Block]:
         return [b for b in self.blocks if b.kind is BlockKind.TABLE]
 
-    def title_lines(self) -> list[tuple[int, int]]:
-        """Spans of the lines before the first heading (at most a few)."""
-        first_heading = next((b.start for b in self.blocks if b.kind is BlockKind.HEADING), None)
-        end = first_heading if first_heading is not None else len(self.text)
-        spans = [
-            (b.start, b.end) for b in self.blocks if b.kind is BlockKind.PARAGRAPH and b.end <= end
-        ]
-        return spans[:TITLE_MAX_LINES]
-
 
 def mentions(label: str, alias: str) -> bool:
+    """Whether a label states a wording; on the label's folded view, so that a mirror's
+    `年度資金總額` or `執(zhí)行數(shù)` is read like its simplified form."""
+    label = fold_for_matching(label)
     if alias.startswith("re:"):
         return re.search(alias[3:], label) is not None
     return alias in label
@@ -66,7 +64,7 @@ def mentions(label: str, alias: str) -> bool:
 
 def label_fits(spec: FieldSpec, entry: IndexedNumber, fiscal_year: int | None) -> bool:
     """Whether the words around a figure state this field."""
-    if any(word in entry.sentence for word in spec.sentence_not):
+    if any(word in fold_for_matching(entry.sentence) for word in spec.sentence_not):
         return False
     if entry.label:
         return any(mentions(entry.label, a) for a in spec.labels) and not any(
@@ -80,9 +78,10 @@ def label_fits(spec: FieldSpec, entry: IndexedNumber, fiscal_year: int | None) -
                 continue
             row_alias = row_alias.replace("{year}", str(fiscal_year))
             column_alias = column_alias.replace("{year}", str(fiscal_year))
-        row_fits = not row_alias or row_alias in entry.row_label
-        column_fits = not column_alias or column_alias in entry.column_label
-        if row_fits and column_fits and not any(n in entry.row_label for n in spec.not_labels):
+        row_label = fold_for_matching(entry.row_label)
+        row_fits = not row_alias or row_alias in row_label
+        column_fits = not column_alias or column_alias in fold_for_matching(entry.column_label)
+        if row_fits and column_fits and not any(n in row_label for n in spec.not_labels):
             return True
     return False
 
@@ -143,16 +142,209 @@ def numeric_candidates(spec: FieldSpec, ctx: RuleContext) -> list[Candidate]:
     ]
 
 
-# --- text fields and classifications ---------------------------------------------------
+# --- title, report kind, unit name, fiscal year ----------------------------------------
+# Matched on the folded view of the report's head (simplified characters, ASCII
+# punctuation, no pinyin glosses); every value and evidence span is the printed text.
+
+_BOUNDARY = ",;:|。；》《"
+BODY_HEADING_STYLES = ("cn", "cn_paren")
+
+
+class Title(BaseModel):
+    """A report's title as found: its printed span, its folded text, and the title lines'
+    end (where a subtitle may follow)."""
+
+    start: int
+    end: int
+    folded: str
+    view_start: int  # where the title starts in the head's folded view
+    lines_end: int  # index of the last head line the title uses
+    first: bool  # the first title of the head (later ones may list other reports)
+
+
+class Head(BaseModel):
+    """The beginning of a report in its folded view, cut into lines."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    view: FoldedView
+    lines: list[tuple[int, int]]  # spans of the view's non-blank lines
+    chrome: list[bool]
+
+    def printed(self, start: int, end: int) -> tuple[int, int]:
+        return self.view.span(start, end)
+
+
+def read_head(ctx: RuleContext) -> Head:
+    """The report's head: its beginning up to the first body heading (一、 / (一)), where
+    a title, its year and the unit's cover cells stand."""
+    body = next(
+        (
+            b.start
+            for b in ctx.blocks
+            if b.kind is BlockKind.HEADING
+            and heading_style(ctx.text[b.start : b.end]) in BODY_HEADING_STYLES
+        ),
+        len(ctx.text),
+    )
+    text = ctx.text[: min(body, load_words().head_chars)]
+    view = folded_view(text)
+    lines: list[tuple[int, int]] = []
+    offset = 0
+    for raw in view.text.split("\n"):
+        if raw.strip():
+            lines.append((offset, offset + len(raw)))
+        offset += len(raw) + 1
+    chrome = [is_chrome_line(view.text[a:b]) for a, b in lines]
+    return Head(view=view, lines=lines, chrome=chrome)
+
+
+def _phrase_start(line: str, at: int) -> int:
+    """Where the phrase holding `at` starts: after the last boundary before it."""
+    before = line[:at]
+    cut = max(before.rfind(c) for c in _BOUNDARY)
+    return cut + 1
+
+
+def find_titles(head: Head, limit: int = 3) -> list[Title]:
+    """Titles in the head found by what they say (绩效 … 报告/自评表), not where they
+    stand: chrome is skipped (a title glued to its portal's 发布时间 is read up to it), a
+    title may sit in a table row, follow a label (名称:, 附件1.) or go on to the next line."""
+    titles: list[Title] = []
+    index = 0
+    while index < len(head.lines) and len(titles) < limit:
+        line_start, _ = head.lines[index]
+        line = _report_part(head, index)
+        label = load_words().title_label_prefix.match(line)
+        body_at = label.end() if label else 0
+        found = _title_in_line(line, body_at)
+        if found is not None:
+            phrase, end = found
+            titles.append(_title(head, line_start + phrase, line_start + end, index, not titles))
+        elif (
+            index + 1 < len(head.lines) and not head.chrome[index] and _opens_title(line[body_at:])
+        ):
+            following = _report_part(head, index + 1)
+            joined = _title_in_line(following, 0)
+            if joined is not None and _continues_title(following, joined[0]):
+                next_start, _ = head.lines[index + 1]
+                end = next_start + joined[1]
+                titles.append(_title(head, line_start + body_at, end, index + 1, not titles))
+                index += 1
+        index += 1
+    return titles
+
+
+def _report_part(head: Head, index: int) -> str:
+    """A head line up to where portal chrome starts on it ("" for a chrome line)."""
+    start, end = head.lines[index]
+    line = head.view.text[start:end]
+    if not head.chrome[index]:
+        return line
+    words = load_words()
+    if words.wrappers.search(line):
+        return ""
+    chrome = words.chrome.search(line)
+    return line[: chrome.start()] if chrome else line
+
+
+def _opens_title(line: str) -> bool:
+    """A first title line broken before its end: short, with no sentence punctuation."""
+    body = line.strip(" |")
+    return TITLE_LINE_MIN_CHARS <= len(body) <= 40 and not any(c in body for c in _BOUNDARY)
+
+
+def _continues_title(line: str, phrase: int) -> bool:
+    """A second title line: its title starts the line with at most a few words (项目,
+    整体支出) before 绩效, not a title of its own with a name or a year."""
+    match = load_words().title.search(line, phrase)
+    lead = line[: match.start()].strip(" |") if match else line
+    return len(lead) <= TITLE_CONTINUATION_MAX_LEAD and not re.search(r"\d", lead)
+
+
+def _title_in_line(line: str, body_at: int) -> tuple[int, int] | None:
+    """(phrase start, title end) of the first title in one line, if any."""
+    for match in load_words().title.finditer(line, body_at):
+        phrase = max(_phrase_start(line, match.start()), body_at)
+        leading = line[body_at:phrase].strip(" |")
+        end = match.end()
+        year = load_words().title_year_suffix.match(line, end)
+        if year:
+            end = year.end()
+        after = line[end:].lstrip(" ")
+        spaced = line[end : end + 1].isspace()
+        # A title ends its line or its cell; one at a line's start may run into glued
+        # cells, but a sentence goes on after a comma.
+        ends_phrase = year is not None or not after or spaced or after[0] in "(|《"
+        at_line_start = not leading and after[:1] not in tuple(",;。:")
+        if (at_line_start or ends_phrase) and match.start() - phrase <= 60:
+            while phrase < match.start() and line[phrase] in " |":
+                phrase += 1
+            return phrase, end
+    return None
+
+
+def _title(head: Head, start: int, end: int, last_line: int, first: bool) -> Title:
+    printed = head.printed(start, end)
+    return Title(
+        start=printed[0],
+        end=printed[1],
+        folded=head.view.text[start:end],
+        view_start=start,
+        lines_end=last_line,
+        first=first,
+    )
+
+
+def _year_in(text: str) -> re.Match[str] | None:
+    for pattern in load_words().title_years:
+        match = pattern.search(text)
+        if match:
+            return match
+    return None
+
+
+def _year_candidate(
+    ctx: RuleContext, head: Head, view_start: int, match: re.Match[str]
+) -> Candidate:
+    group = "y" if match.group("y") else "z"
+    start, end = head.printed(view_start + match.start(group), view_start + match.end(group))
+    return _candidate(int(match.group(group).replace(" ", "")), ctx.text, start, end)
 
 
 def fiscal_year_candidates(ctx: RuleContext) -> tuple[list[Candidate], bool]:
-    """Years stated in the title; else the commonest year in the funds figures' labels
-    (second value: True when inferred rather than stated in the title)."""
-    for start, end in ctx.title_lines():
-        for entry in ctx.index:
-            if entry.kind == "year" and start <= entry.start < end:
-                return [_candidate(int(entry.value), ctx.text, entry.start, entry.end)], False
+    """The year evaluated, from the title, the `(2021年度)` line under it, or a form's
+    `评价年度:` line; else the commonest year in the funds figures' labels (second value:
+    True when read unsurely: that fallback, or a year split by a space). Chrome lines
+    (publishing, filing and page dates) never give it."""
+    words = load_words()
+    head = read_head(ctx)
+    titles = find_titles(head)
+    for title in titles[:1]:
+        found = _year_in(title.folded)
+        if found:
+            return [_year_candidate(ctx, head, title.view_start, found)], False
+        spaced = words.spaced_year.search(title.folded)
+        if spaced:
+            return [_year_candidate(ctx, head, title.view_start, spaced)], True
+        for line_no in range(title.lines_end + 1, min(title.lines_end + 4, len(head.lines))):
+            if head.chrome[line_no]:
+                continue
+            start, end = head.lines[line_no]
+            found = words.subtitle_year.search(head.view.text[start:end])
+            if found:
+                return [_year_candidate(ctx, head, start, found)], False
+    for line_no, (start, end) in enumerate(head.lines):
+        if head.chrome[line_no]:
+            continue
+        for pattern in words.year_lines:
+            found = pattern.search(head.view.text[start:end])
+            if found:
+                return [_year_candidate(ctx, head, start, found)], False
+    return _commonest_year(ctx)
+
+
+def _commonest_year(ctx: RuleContext) -> tuple[list[Candidate], bool]:
     counts: dict[int, list[IndexedNumber]] = {}
     for money in (e for e in ctx.index if e.kind == "money" and e.label):
         match = re.search(rf"({YEAR})年", money.label)
@@ -167,49 +359,183 @@ def fiscal_year_candidates(ctx: RuleContext) -> tuple[list[Candidate], bool]:
     return [_candidate(year, ctx.text, years[0].start, years[0].end)], True
 
 
-def unit_name_candidates(ctx: RuleContext) -> list[Candidate]:
+def _name_after(head: Head, at: int, ctx: RuleContext) -> Candidate | None:
+    """The unit name printed after a label ending at view offset `at`: across ":", "|",
+    white space, a line break and (盖章); up to the next label, a separator or a figure."""
     words = load_words()
-    found: list[Candidate] = []
-    for table in ctx.tables:
-        for row in table.rows:
-            for position, cell in enumerate(row[:-1]):
-                if words.name_cell.search(cell.text):
-                    value = next((c for c in row[position + 1 :] if c.text.strip()), None)
-                    if value is not None and words.org_suffix.search(value.text.strip()):
-                        found.append(
-                            _candidate(value.text.strip(), ctx.text, value.start, value.end)
-                        )
-    for start, end in ctx.title_lines():
-        line = ctx.text[start:end]
-        prefix = words.title_prefix.match(line)
-        name_start = prefix.end() if prefix else 0
-        name = words.title_tail.sub("", line[name_start:]).strip()
-        if len(name) >= UNIT_NAME_MIN_CHARS and words.org_suffix.search(name):
-            offset = start + line.index(name, name_start)
-            found.append(_candidate(name, ctx.text, offset, offset + len(name)))
-            break
-    return found
+    view = head.view.text
+    match = re.compile(r"[\s:|]*(?:\([公盖]章\))?[\s:|]*").match(view, at)
+    start = match.end() if match else at
+    code = words.name_code.match(view, start)
+    if code:
+        start = code.end()
+    end = start
+    while end < len(view) and end - start < 40 and view[end] not in "\n|\t,;。(":
+        end += 1
+    name = view[start:end]
+    for stop in words.name_stops:
+        cut = name.find(stop, 1)
+        if cut > 0:
+            name = name[:cut]
+    name = name.split(" ")[0]
+    digit = re.search(r"\d", name)
+    if digit:
+        name = name[: digit.start()]
+    if len(name) < UNIT_NAME_MIN_CHARS or not words.org_suffix.search(name):
+        return None
+    if any(word in name for word in words.name_not) or name[0] in words.name_not_first:
+        return None
+    printed = head.printed(start, start + len(name))
+    return _candidate(ctx.text[printed[0] : printed[1]], ctx.text, *printed)
+
+
+def _labelled_names(
+    head: Head, labels: tuple[re.Pattern[str], ...], ctx: RuleContext, portal: bool = False
+) -> list[Candidate]:
+    """Names after the first of `labels` (in order) that gives any; outside chrome unless
+    the labels are the portal's own."""
+    for label in labels:
+        found = [
+            name
+            for match in label.finditer(head.view.text)
+            if (portal or not _after_chrome(head, match.start()))
+            and (name := _name_after(head, match.end(), ctx)) is not None
+        ]
+        if found:
+            return found
+    return []
+
+
+def _after_chrome(head: Head, at: int) -> bool:
+    """Whether portal chrome stands just before `at` on its line (a label of the page's
+    metadata rather than of the report)."""
+    line_start = head.view.text.rfind("\n", 0, at) + 1
+    window = head.view.text[max(line_start, at - CHROME_REACH) : at]
+    words = load_words()
+    return bool(words.chrome.search(window) or words.wrappers.search(window))
+
+
+def _short_form(short: str, full: str) -> bool:
+    """Whether `short` is an abbreviation of `full` (文旅局 of 文化和旅游局): same start
+    and end, its characters in order inside the longer name."""
+    short, full = fold_for_matching(short), fold_for_matching(full)
+    if len(short) >= len(full) or short[:2] != full[:2] or short[-1] != full[-1]:
+        return False
+    rest = iter(full)
+    return all(char in rest for char in short)
+
+
+def _title_name(head: Head, title: Title, ctx: RuleContext) -> Candidate | None:
+    """The unit a title names before its year (or before its kind words)."""
+    words = load_words()
+    text = title.folded
+    lead = re.match(rf"\s*(?:{YEAR})\s*年度?\s*", text)
+    begin = lead.end() if lead else 0
+    stops = [text.find(w, begin) for w in (*words.unit_kind_words, "绩效")]
+    year = re.search(rf"(?:{YEAR})\s*年?", text[begin:])
+    if year:
+        stops.append(begin + year.start())
+    end = min((s for s in stops if s > begin), default=len(text))
+    name = words.title_name_tail.sub("", text[begin:end].rstrip()).rstrip()
+    if len(name) < UNIT_NAME_MIN_CHARS or not words.org_suffix.search(name):
+        return None
+    if any(word in name for word in words.name_not):
+        return None
+    view_start = title.view_start + text.index(name, begin)
+    start, end_printed = head.printed(view_start, view_start + len(name))
+    return _candidate(ctx.text[start:end_printed], ctx.text, start, end_printed)
+
+
+def unit_name_candidates(ctx: RuleContext) -> tuple[list[Candidate], bool]:
+    """The evaluated unit's name as printed (second value: True when only inferred).
+
+    Stated: a labelled cell or line (部门(单位)名称, 实施单位, 资金使用单位 …, the most
+    telling label first). Inferred (flagged): the title's name alone, the 主管部门 cell
+    when nothing else names the unit, or the publisher of a portal page.
+    """
+    words = load_words()
+    head = read_head(ctx)
+    titles = find_titles(head, limit=1)
+    from_title = _title_name(head, titles[0], ctx) if titles else None
+    stated = _labelled_names(head, words.name_labels, ctx)
+    supervisor = _labelled_names(head, words.supervisor_labels, ctx)
+    if stated:
+        # A cell that abbreviates the name another cell or the title prints in full
+        # names the same unit; the full name is kept, but only as an inference.
+        fuller = [
+            other
+            for other in [*supervisor, *([from_title] if from_title else [])]
+            if _short_form(str(stated[0].value), str(other.value))
+        ]
+        if fuller:
+            return fuller[:1], True
+        agreeing = (
+            [from_title]
+            if from_title and any(same_value(from_title.value, c.value) for c in stated)
+            else []
+        )
+        return [*stated, *agreeing], False
+    if from_title is not None:
+        return [from_title], True
+    if supervisor:
+        return supervisor[:1], True
+    portal = _labelled_names(head, words.portal_labels, ctx, portal=True)
+    return portal[:1], bool(portal)
 
 
 def report_kind_candidates(ctx: RuleContext) -> tuple[list[Candidate], bool]:
-    """unit / project from the title's words (second value: True when only inferred)."""
+    """unit / project from the title's words (second value: True when only inferred:
+    from a later title, a whole heading such as 项目基本情况, or a form's first cell)."""
     words = load_words()
-    for start, end in ctx.title_lines():
-        line = ctx.text[start:end]
+    head = read_head(ctx)
+    for title in find_titles(head):
         for kind_words, kind in (
-            (words.project_kind_words, "project"),
             (words.unit_kind_words, "unit"),
+            (words.project_kind_words, "project"),
         ):
             for word in kind_words:
-                if word in line:
-                    at = start + line.index(word)
-                    return [_candidate(kind, ctx.text, at, at + len(word))], False
-    head = ctx.text[:1500]
-    for word in words.unit_kind_hints:
-        found = find_word(word, head, ocr=ctx.ocr)
-        if found is not None:
-            return [_candidate("unit", ctx.text, found, found + len(word))], True
+                at = title.folded.find(word)
+                if at >= 0:
+                    start, end = head.printed(
+                        title.view_start + at, title.view_start + at + len(word)
+                    )
+                    return [_candidate(kind, ctx.text, start, end)], not title.first
+    hint = _kind_from_headings(ctx)
+    if hint is not None:
+        return [hint], True
+    for line_no, (start, end) in enumerate(head.lines):
+        line = head.view.text[start:end].lstrip(" |\t")
+        lead = len(head.view.text[start:end]) - len(line)
+        for pattern, kind in ((words.unit_forms, "unit"), (words.project_forms, "project")):
+            found = pattern.search(line)
+            if found and not head.chrome[line_no]:
+                a, b = head.printed(start + lead + found.start(), start + lead + found.end())
+                return [_candidate(kind, ctx.text, a, b)], True
     return [], False
+
+
+_HEADING_NUMBER = re.compile(r"^\s*(?:[(]?[一二三四五六七八九十\d]{1,3}[)、.]?)?\s*")
+
+
+def _kind_from_headings(ctx: RuleContext) -> Candidate | None:
+    """The first heading that is, as a whole, a unit or a project heading."""
+    words = load_words()
+    for block in ctx.blocks:
+        if block.kind is not BlockKind.HEADING:
+            continue
+        raw = ctx.text[block.start : block.end]
+        view = folded_view(raw).text
+        bare = _HEADING_NUMBER.sub("", view, count=1)
+        bare = re.sub(r"[\s|:。]+", "", bare)
+        for hints, kind in ((words.unit_kind_hints, "unit"), (words.project_kind_hints, "project")):
+            if bare in hints or (ctx.ocr and any(_near(bare, h) for h in hints)):
+                return _candidate(kind, ctx.text, block.start, block.end)
+    return None
+
+
+def _near(text: str, hint: str) -> bool:
+    """One misread character in OCR text (same length, one substitution)."""
+    return len(text) == len(hint) and sum(a != b for a, b in zip(text, hint, strict=True)) <= 1
 
 
 def find_word(word: str, text: str, ocr: bool = False) -> int | None:
@@ -299,7 +625,10 @@ def run_rules(catalog: Catalog, ctx: RuleContext) -> RuleFindings:
     candidates["report_kind"] = kinds
     if kind_inferred:
         inferred.add("report_kind")
-    candidates["unit_name"] = unit_name_candidates(ctx)
+    names, name_inferred = unit_name_candidates(ctx)
+    candidates["unit_name"] = names
+    if name_inferred:
+        inferred.add("unit_name")
     candidates.update(goal_candidates(ctx))
     for path in load_words().filing_patterns:
         candidates[path] = pattern_candidates(path, ctx)

@@ -1,9 +1,12 @@
 """Domain words: `data/words.toml` -> the wordings and patterns the rules read reports by.
 
-In: the words file shipped with the package (title words, filing patterns, indicator
-columns, section headings, funds lines …).
+In: the words file shipped with the package (title and report-kind words, the lines of
+portal chrome, unit-name labels, filing patterns, indicator columns, section headings,
+funds lines …).
 Out: a `Words` object, read once, with every pattern compiled ("{year}" and "{name_end}"
-filled in). Field wordings are in the catalog (`data/fields.toml`), not here.
+filled in). Title, chrome, kind and unit-name patterns are matched on the folded view of
+the text (`patterns.folded_view`: simplified, ASCII punctuation, no pinyin glosses).
+Field wordings are in the catalog (`data/fields.toml`), not here.
 """
 
 from __future__ import annotations
@@ -27,15 +30,37 @@ def _compile(pattern: str, **fills: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+def _any_of(patterns: list[str]) -> re.Pattern[str]:
+    return _compile("|".join(f"(?:{p})" for p in patterns))
+
+
 @dataclass(frozen=True)
 class Words:
     project_kind_words: tuple[str, ...]
     unit_kind_words: tuple[str, ...]
     unit_kind_hints: tuple[str, ...]
+    project_kind_hints: tuple[str, ...]
+    unit_forms: re.Pattern[str]
+    project_forms: re.Pattern[str]
+    title: re.Pattern[str]
+    title_label_prefix: re.Pattern[str]
+    title_years: tuple[re.Pattern[str], ...]
+    spaced_year: re.Pattern[str]
+    subtitle_year: re.Pattern[str]
+    year_lines: tuple[re.Pattern[str], ...]
+    head_chars: int
+    chrome: re.Pattern[str]
+    wrappers: re.Pattern[str]
     org_suffix: re.Pattern[str]
-    name_cell: re.Pattern[str]
-    title_prefix: re.Pattern[str]
-    title_tail: re.Pattern[str]
+    name_labels: tuple[re.Pattern[str], ...]
+    supervisor_labels: tuple[re.Pattern[str], ...]
+    portal_labels: tuple[re.Pattern[str], ...]
+    name_stops: tuple[str, ...]
+    name_not: tuple[str, ...]
+    name_not_first: str
+    name_code: re.Pattern[str]
+    title_year_suffix: re.Pattern[str]
+    title_name_tail: re.Pattern[str]
     filing_patterns: dict[str, re.Pattern[str]]
     goal_expected: tuple[str, ...]
     goal_achieved: tuple[str, ...]
@@ -54,14 +79,33 @@ def parse_words(raw: dict[str, Any]) -> Words:
     name_end = raw["filing"]["name_end"]
     suffixes = sorted(raw["unit_name"]["org_suffixes"], key=len, reverse=True)
     projects = raw["projects"]
+    kinds, title, unit = raw["report_kind"], raw["title"], raw["unit_name"]
     return Words(
-        project_kind_words=tuple(raw["report_kind"]["project"]),
-        unit_kind_words=tuple(raw["report_kind"]["unit"]),
-        unit_kind_hints=tuple(raw["report_kind"]["unit_hints"]),
+        project_kind_words=tuple(kinds["project"]),
+        unit_kind_words=tuple(kinds["unit"]),
+        unit_kind_hints=tuple(kinds["unit_hints"]),
+        project_kind_hints=tuple(kinds["project_hints"]),
+        unit_forms=_any_of(kinds["unit_forms"]),
+        project_forms=_any_of(kinds["project_forms"]),
+        title=_compile(title["pattern"]),
+        title_label_prefix=_compile(title["label_prefix"]),
+        title_years=tuple(_compile(p) for p in title["years"]),
+        spaced_year=_compile(title["spaced_year"]),
+        subtitle_year=_compile(title["subtitle_year"]),
+        year_lines=tuple(_compile(p) for p in title["year_lines"]),
+        head_chars=int(title["head_chars"]),
+        chrome=_any_of(raw["chrome"]["lines"]),
+        wrappers=_any_of(raw["chrome"]["wrappers"]),
         org_suffix=re.compile("(?:" + "|".join(map(re.escape, suffixes)) + ")$"),
-        name_cell=_compile(raw["unit_name"]["name_cell"]),
-        title_prefix=_compile(raw["unit_name"]["title_prefix"]),
-        title_tail=_compile(raw["unit_name"]["title_tail"]),
+        name_labels=tuple(_compile(p) for p in unit["labels"]),
+        supervisor_labels=tuple(_compile(p) for p in unit["supervisor_labels"]),
+        portal_labels=tuple(_compile(p) for p in unit["portal_labels"]),
+        name_stops=tuple(unit["name_stops"]),
+        name_not=tuple(unit["name_not"]),
+        name_not_first=unit["name_not_first"],
+        name_code=_compile(unit["name_code"]),
+        title_year_suffix=_compile(unit["title_year_suffix"]),
+        title_name_tail=_compile(unit["title_name_tail"]),
         filing_patterns={
             path: _compile(pattern, name_end=name_end)
             for path, pattern in raw["filing"]["patterns"].items()
