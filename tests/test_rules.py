@@ -169,6 +169,11 @@ def test_a_project_reports_own_rate_is_read_and_a_unit_reports_project_rate_is_n
     )
     fields, _ = _rules_only(tmp_path, project)
     assert _field(fields, "funds.execution_rate") == (Decimal("97.5"), FieldStatus.OK)
+    spent = project.replace("资金执行率97.5%", "完成预算的97.5%")
+    fields, _ = _rules_only(tmp_path, spent)
+    assert _field(fields, "funds.execution_rate") == (Decimal("97.5"), FieldStatus.OK)
+    fields, _ = _rules_only(tmp_path, project.replace("资金执行率97.5%", "完成率97.5%"))
+    assert fields["funds.execution_rate"].value is None  # 完成率 is another rate
     unit = (
         "某某县水保站2031年度部门整体支出绩效自评报告\n"
         "一、部门（单位）基本情况\n"
