@@ -255,6 +255,15 @@ def test_a_name_is_not_in_conflict_with_its_short_form(tmp_path: Path) -> None:
     _, fields, _ = _settle_text(tmp_path, full, model)
     assert fields["unit_name"].value == "某某县人民政府督查室"
     assert fields["unit_name"].status is FieldStatus.OK
+    # a short form chosen beside its full name is not the name as written
+    short = {"unit_name": {"value": "某某县政府督查室", "quote": "某某县政府督查室"}}
+    _, fields, flags = _settle_text(tmp_path, full, short)
+    assert fields["unit_name"].status is FieldStatus.FLAGGED
+    assert "conflict" in _codes(flags, "unit_name")
+    # the name without its place is a short form too
+    tail = full.replace("| 单位名称 | 某某县政府督查室 |", "| 单位名称 | 县政府督查室 |")
+    _, fields, _ = _settle_text(tmp_path, tail, model)
+    assert fields["unit_name"].status is FieldStatus.OK
     # the parent government is another body: a conflict, never ok
     parent = full.replace("| 单位名称 | 某某县政府督查室 |", "| 单位名称 | 某某县人民政府 |")
     _, fields, flags = _settle_text(tmp_path, parent, model)

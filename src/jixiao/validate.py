@@ -47,6 +47,7 @@ from jixiao.figures import format_decimal
 from jixiao.flags import load_flags
 from jixiao.numbers import IndexedNumber
 from jixiao.rules import (
+    UNIT_NAME_MIN_CHARS,
     RuleContext,
     RuleFindings,
     entries_for,
@@ -143,12 +144,14 @@ MODEL_MESSAGES = {
 }
 
 
-def same_name(a: Any, b: Any) -> bool:
-    """Whether two texts name the same thing: equal, or equal once the usual long forms
-    of a name are shortened (南县人民政府办公室 is 南县政府办公室)."""
-    if same_value(a, b):
+def shorter_form(other: Any, chosen: Any) -> bool:
+    """Whether `other` is `chosen` or a shorter way of writing the same name: equal once
+    the usual long forms are shortened (南县政府办公室 for 南县人民政府办公室), or its tail
+    without the place (县司法局 for 某某县司法局). Only the full name is chosen without a
+    conflict; a short form chosen beside its full name stays in conflict."""
+    if same_value(other, chosen):
         return True
-    if not isinstance(a, str) or not isinstance(b, str):
+    if not isinstance(other, str) or not isinstance(chosen, str):
         return False
 
     def short(text: str) -> str:
@@ -157,7 +160,12 @@ def same_name(a: Any, b: Any) -> bool:
             text = text.replace(long_form, short_form)
         return text
 
-    return short(a) == short(b)
+    mine, theirs = short(chosen), short(other)
+    if len(squash(other)) > len(squash(chosen)):
+        return False
+    return mine == theirs or (
+        len(theirs) >= UNIT_NAME_MIN_CHARS and mine.endswith(theirs)
+    )
 
 
 def plausible(spec: FieldSpec, value: Any) -> bool:
@@ -193,7 +201,7 @@ def settle_scalar(
     flags: list[Flag] = []
     groups = group_values(rule_candidates)
     rules_value = groups[0][0].value if groups else None
-    same = same_name if spec.kind is FieldKind.TEXT else same_value
+    same = shorter_form if spec.kind is FieldKind.TEXT else same_value
 
     def add(code: str, severity: Severity, message: str) -> None:
         flags.append(flag(spec.path, code, severity, message))
