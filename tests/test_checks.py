@@ -142,3 +142,23 @@ def test_sanity_ranges() -> None:
         ("funds.basic", "warning"),
         ("satisfaction.satisfied", "error"),
     }
+
+
+def test_a_rate_over_100_is_not_flagged_when_spending_over_budget_gives_it() -> None:
+    vouched = _fields(
+        funds__execution_rate=Decimal("104.37"),
+        funds__expenditure_total=Decimal("417.48"),
+        funds__budget_full_year=Decimal(400),
+    )
+    assert _run(vouched) == {}
+    # nothing to compute it from, or figures that give another rate: still flagged
+    alone = _run(_fields(funds__execution_rate=Decimal("104.37")))
+    assert alone["out_of_range"].field == "funds.execution_rate"
+    wrong = _run(
+        _fields(
+            funds__execution_rate=Decimal("104.37"),
+            funds__expenditure_total=Decimal("380"),
+            funds__budget_full_year=Decimal(400),
+        )
+    )
+    assert {"out_of_range", "execution_rate"} <= set(wrong)

@@ -118,3 +118,24 @@ def test_a_staffing_cell_under_its_label_line_is_read_and_a_lookalike_is_not(
     fields, _ = settle_report(catalog, prepare(path, Settings(), catalog), [], model_used=False)
     actual = fields["staffing.actual"]
     assert (actual.value, actual.status) == (55, FieldStatus.OK)
+def test_figures_after_an_enumeration_marker_inside_a_sentence_are_sub_items() -> None:
+    _, entries = _index(
+        "累计支付资金733.4万元，资金执行率61.2%。\n"
+        "分别为①甲乡补助支付310万元，资金执行率40%；②乙乡补助未支付，资金执行率为0%。\n"
+        "年初预算资金为412.6万元，其中：1.本级资金为401.5万元。2.上级资金为11.1万元。支出合计412.6万元。\n"
+        "1.基本支出300.2万元。2.项目支出112.4万元。\n"
+    )
+    items = {e.text: e.item for e in entries if e.kind in ("money", "percent")}
+    # the totals the sentences begin with, and list lines numbered from their start
+    assert not items["733.4万元"] and not items["61.2%"] and not items["300.2万元"]
+    assert items["40%"] and items["0%"] and items["310万元"]
+    # 其中：1.… and the sentence that goes on its numbering (2.…), not the next total
+    assert items["401.5万元"] and items["11.1万元"]
+    assert [e.item for e in entries if e.text == "412.6万元"] == [False, False]
+
+
+def test_formula_constants_are_marked() -> None:
+    _, entries = _index("| 全年执行数(B) | 预算执行率(B/A×100%) |\n得分=(20分*执行率)。执行率为97%。\n")
+    marked = {e.text: e.in_formula for e in entries}
+    assert marked["100%"] and marked["20分"]
+    assert not marked["97%"]

@@ -304,3 +304,92 @@ def test_supervisor_or_abbreviation_gives_a_flagged_name_only(tmp_path: Path) ->
 def test_wordings_match_a_mirrors_traditional_label() -> None:
     assert mentions("全年預(yù)算執(zhí)行率", "预算执行率")
     assert not mentions("資金到位率", "执行率")
+def _field(fields, path):
+    return fields[path].value, fields[path].status
+
+
+def test_a_project_reports_own_rate_is_read_and_a_unit_reports_project_rate_is_not(
+    tmp_path: Path,
+) -> None:
+    project = (
+        "2031年度某某县人饮巩固提升工程项目支出绩效自评报告\n"
+        "一、项目基本情况\n"
+        "本项目资金已全部到位，实际支付项目资金386.4万元，资金执行率97.5%。\n"
+    )
+    fields, _ = _rules_only(tmp_path, project)
+    assert _field(fields, "funds.execution_rate") == (Decimal("97.5"), FieldStatus.OK)
+    spent = project.replace("资金执行率97.5%", "完成预算的97.5%")
+    fields, _ = _rules_only(tmp_path, spent)
+    assert _field(fields, "funds.execution_rate") == (Decimal("97.5"), FieldStatus.OK)
+    fields, _ = _rules_only(tmp_path, project.replace("资金执行率97.5%", "完成率97.5%"))
+    assert fields["funds.execution_rate"].value is None  # 完成率 is another rate
+    unit = (
+        "某某县水保站2031年度部门整体支出绩效自评报告\n"
+        "一、部门（单位）基本情况\n"
+        "全年支出合计512.3万元，预算执行率93%，其中项目支出120.5万元。\n"
+        "小流域治理项目预算执行率88%。\n"
+    )
+    fields, _ = _rules_only(tmp_path, unit)
+    # 项目支出 is the unit's funds line; the 项目 sentence is one project's rate
+    assert _field(fields, "funds.execution_rate") == (Decimal(93), FieldStatus.OK)
+    fields, _ = _rules_only(tmp_path, unit.replace("预算执行率93%，", ""))
+    assert fields["funds.execution_rate"].value is None
+
+
+def test_thresholds_formulas_and_sub_item_rates_are_not_the_execution_rate(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "2031年度某某县护林补助项目支出绩效自评报告\n"
+        "一、资金情况\n"
+        "累计支付资金733.4万元，资金执行率61.2%。\n"
+        "分别为①甲乡护林补助支付310万元，资金执行率40%；②乙乡补助未支付，资金执行率为0%；"
+        "③丙乡补助未支付，资金执行率0%。\n"
+        "注：预算执行率未达到90%的需说明原因；预算执行率(B/A×100%)。\n"
+    )
+    fields, flags = _rules_only(tmp_path, text)
+    assert _field(fields, "funds.execution_rate") == (Decimal("61.2"), FieldStatus.OK)
+    assert not [f for f in flags if f.field == "funds.execution_rate"]
+    # with no total stated, the sub-items' differing rates are a conflict, never ok
+    fields, _ = _rules_only(tmp_path, text.replace("，资金执行率61.2%", ""))
+    assert fields["funds.execution_rate"].status is FieldStatus.FLAGGED
+    assert "conflict" in fields["funds.execution_rate"].flags
+
+
+def test_parts_flows_and_planned_columns_do_not_conflict_with_the_total(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "某某市档案馆2031年度部门整体支出绩效自评报告\n"
+        "一、部门（单位）基本情况\n"
+        "离退休人员12人，其中退休11人，离休1人。\n"
+        "在职人员较上年减少2人，原因是本年退休3人。本年辞职1人，退休2人。\n"
+        "二、预算执行情况\n"
+        "年初预算资金为412.6万元，其中：1.本级预算资金为401.5万元。2.上级预算资金为11.1万元。\n"
+        "其中一般公共预算收入412.6万元，基金预算收入0元，2031年调增预算收入37.9万元，"
+        "决算总收入450.5万元。\n"
+        "| 项目 | 计划支出数(万元) | 实际支出数(万元) |\n"
+        "| 支出合计 | 1500.00 | 1432.10 |\n"
+    )
+    fields, _ = _rules_only(tmp_path, text)
+    expected = {
+        "staffing.retired": 11,
+        "funds.budget_initial": Decimal("412.6"),
+        "funds.income_total": Decimal("450.5"),
+        "funds.expenditure_total": Decimal("1432.1"),
+    }
+    for path, value in expected.items():
+        assert _field(fields, path) == (value, FieldStatus.OK), (path, fields[path].flags)
+
+
+def test_a_label_read_without_its_tail_word_or_the_cell_before_it(tmp_path: Path) -> None:
+    text = (
+        "某某县气象局2031年度部门整体支出绩效自评报告\n"
+        "一、支出情况\n"
+        "支出合计7304518.20元，其中：基本支出就5128734.60元。\n"
+        "分项情况：项目支出：217.58万元。\n"
+        "基本支出预算就510万元。\n"
+    )
+    fields, _ = _rules_only(tmp_path, text)
+    assert _field(fields, "funds.basic") == (Decimal("512.87346"), FieldStatus.OK)
+    assert _field(fields, "funds.project") == (Decimal("217.58"), FieldStatus.OK)

@@ -139,12 +139,21 @@ def test_planted_model_errors_are_flagged_and_corrected_by_proposal(answer, path
     assert field.value == Decimal(truth)
 
 
-def test_a_grounded_model_value_is_ok_and_a_silent_model_gets_proposals() -> None:
+def test_a_grounded_model_value_is_ok_and_silence_keeps_the_rules_reading() -> None:
     answer = {"funds_basic": {"value": "70.1万元", "quote": "基本支出70.1万元"}}
     _, fields, flags = _settle(LULONG_ARTS, answer)
+    _, alone, _ = _settle(LULONG_ARTS)
     assert fields["funds.basic"].status is FieldStatus.OK
+    # silence is not doubt: what the model did not answer is what the rules alone give
     assert fields["funds.project"].value == Decimal("10.15")
-    assert _codes(flags, "funds.project") == {"proposed_by_rules"}
+    assert _codes(flags, "funds.project") == set()
+    for path, field in fields.items():
+        if path != "funds.basic":
+            assert (field.value, field.status, field.evidence) == (
+                alone[path].value,
+                alone[path].status,
+                alone[path].evidence,
+            ), path
 
 
 def test_label_words_returned_as_values_are_not_ok() -> None:
@@ -189,3 +198,95 @@ def test_every_flag_code_the_library_raises_is_in_the_flag_catalog() -> None:
     raised |= {"not_in_source", "weak_label", "model_rule_disagree", "chunk_failed"}
     raised |= {"ocr_low_confidence", "ocr_page_break", "ocr_repaired_digit"}
     assert raised <= set(load_flags()), raised - set(load_flags())
+
+
+def _settle_text(tmp_path: Path, text: str, model: dict | None = None):
+    path = tmp_path / "report.txt"
+    path.write_text(text, encoding="utf-8")
+    return _settle(path, model)
+
+
+TITLED = (
+    "某某县文体局2031年度部门整体支出绩效自评报告\n"
+    "一、部门（单位）基本情况\n"
+    "2030年结转资金已于年初拨付完毕。\n"
+    "| 单位名称 | 某某县政府督查室 |\n"
+)
+
+
+def test_a_model_value_equal_to_the_rules_own_finding_is_grounded(tmp_path: Path) -> None:
+    model = {
+        "fiscal_year": {"value": "2031", "quote": "某某县文体局2031年度部门整体支出"},
+        "report_kind": {"value": "unit", "quote": "部门整体支出绩效自评报告"},
+    }
+    text, fields, flags = _settle_text(tmp_path, TITLED, model)
+    # the title year and the title's kind, which the rules read on their own
+    for path, value in (("fiscal_year", 2031), ("report_kind", "unit")):
+        assert (fields[path].value, fields[path].status) == (value, FieldStatus.OK), path
+    (year,) = fields["fiscal_year"].evidence
+    assert text[year.start : year.end].startswith("2031")
+    # a year printed elsewhere (carried-over funds) is not the title's: flagged, replaced
+    model["fiscal_year"] = {"value": "2030", "quote": "2030年结转资金"}
+    _, fields, flags = _settle_text(tmp_path, TITLED, model)
+    assert fields["fiscal_year"].value == 2031
+    assert fields["fiscal_year"].status is FieldStatus.FLAGGED
+    assert {"weak_label", "model_rule_disagree", "proposed_by_rules"} <= _codes(
+        flags, "fiscal_year"
+    )
+
+
+def test_an_inferred_rules_value_never_replaces_the_models(tmp_path: Path) -> None:
+    # no title: the rules only infer "unit" from a heading
+    text = "一、单位基本情况\n本镇2031年村级运转经费共支出270.5万元。\n"
+    model = {"report_kind": {"value": "project", "quote": "村级运转经费"}}
+    _, fields, flags = _settle_text(tmp_path, text, model)
+    assert fields["report_kind"].value == "project"
+    assert fields["report_kind"].status is FieldStatus.FLAGGED
+    assert "model_rule_disagree" in _codes(flags, "report_kind")
+    assert "proposed_by_rules" not in _codes(flags, "report_kind")
+    # the same inferred value agreeing with the model is still not ok
+    model["report_kind"]["value"] = "unit"
+    _, fields, _ = _settle_text(tmp_path, text, model)
+    assert fields["report_kind"].value == "unit"
+    assert fields["report_kind"].status is FieldStatus.FLAGGED
+
+
+def test_a_name_is_not_in_conflict_with_its_short_form(tmp_path: Path) -> None:
+    full = TITLED.replace("某某县文体局", "某某县人民政府督查室")
+    model = {"unit_name": {"value": "某某县人民政府督查室", "quote": "某某县人民政府督查室"}}
+    _, fields, flags = _settle_text(tmp_path, full, model)
+    assert fields["unit_name"].value == "某某县人民政府督查室"
+    # the cell's short form does not conflict with it; the name is stated by the title
+    # alone (the cell after the first heading is not read as the unit's), so inferred
+    assert "conflict" not in _codes(flags, "unit_name")
+    # a short form chosen beside its full name is not the name as written
+    short = {"unit_name": {"value": "某某县政府督查室", "quote": "某某县政府督查室"}}
+    _, fields, flags = _settle_text(tmp_path, full, short)
+    assert fields["unit_name"].status is FieldStatus.FLAGGED
+    assert "conflict" in _codes(flags, "unit_name")
+    # the name without its place is a short form too
+    tail = full.replace("| 单位名称 | 某某县政府督查室 |", "| 单位名称 | 县政府督查室 |")
+    _, fields, flags = _settle_text(tmp_path, tail, model)
+    assert "conflict" not in _codes(flags, "unit_name")
+    # the parent government is another body: never ok
+    parent = full.replace("| 单位名称 | 某某县政府督查室 |", "| 单位名称 | 某某县人民政府 |")
+    _, fields, flags = _settle_text(tmp_path, parent, model)
+    assert fields["unit_name"].status is FieldStatus.FLAGGED
+    assert _codes(flags, "unit_name") & {"conflict", "inferred"}
+
+
+def test_an_implausible_rules_reading_does_not_replace_the_models(tmp_path: Path) -> None:
+    # a rate whose digits ran together with its neighbours' (cells that lost their
+    # separators, outside any form the form reader knows) reads as an absurd rate
+    text = (
+        "2031年度某某县堤防维修项目支出绩效自评报告\n"
+        "项目资金预算执行率353510100.00%。\n"
+        "资金全部支付，支付进度100%。\n"
+    )
+    model = {"funds_execution_rate": {"value": "100", "quote": "支付进度100%"}}
+    _, alone, _ = _settle_text(tmp_path, text)
+    assert alone["funds.execution_rate"].value == Decimal(353510100)
+    _, fields, flags = _settle_text(tmp_path, text, model)
+    assert fields["funds.execution_rate"].value == Decimal(100)
+    assert fields["funds.execution_rate"].status is FieldStatus.FLAGGED
+    assert "proposed_by_rules" not in _codes(flags, "funds.execution_rate")

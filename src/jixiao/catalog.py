@@ -43,6 +43,13 @@ class GroupSpec(BaseModel):
     triggers: list[str]
 
 
+class LookAlikes(BaseModel):
+    """Look-alike wordings of a field that hold only in one kind of report."""
+
+    not_labels: list[str] = Field(default_factory=list, alias="not")
+    sentence_not: list[str] = Field(default_factory=list)
+
+
 class FieldSpec(BaseModel):
     path: str
     zh: str
@@ -55,6 +62,18 @@ class FieldSpec(BaseModel):
     sentence_not: list[str] = Field(default_factory=list)
     cells: list[tuple[str, str]] = Field(default_factory=list)
     pick: str = "single"
+    # report kind -> look-alikes that hold in that kind of report and wherever the kind
+    # is not known (in a project report "项目" names the report's own project)
+    report_not: dict[str, LookAlikes] = Field(default_factory=dict)
+
+    def look_alikes(self, report_kind: str | None) -> tuple[list[str], list[str]]:
+        """(not, sentence_not) for a report of this kind (None: not known)."""
+        not_labels, sentence_not = list(self.not_labels), list(self.sentence_not)
+        for kind, extra in self.report_not.items():
+            if report_kind is None or report_kind == kind:
+                not_labels += extra.not_labels
+                sentence_not += extra.sentence_not
+        return not_labels, sentence_not
 
     @property
     def key(self) -> str:

@@ -46,6 +46,9 @@ class RangeRule(BaseModel):
     min: Decimal | None = None
     max: Decimal | None = None
     severity: str = "warning"
+    # the code of a ratio check that, when its figures are there and agree, vouches for
+    # a value outside the range (spending above the budget gives a rate over 100)
+    unless_ratio: str | None = None
 
 
 class CheckTable(BaseModel):
@@ -197,29 +200,51 @@ def _balance_without(project: Project, missing: str) -> Decimal:
     return gap if missing in spent_side else -gap
 
 
-def check_ratio(rule: CheckRule, fields: dict[str, ReportField]) -> list[Flag]:
+class RatioReading(BaseModel):
+    rate: Decimal
+    numerator: Decimal
+    denominator: Decimal
+    computed: Decimal
+    tolerance: Decimal
+
+    @property
+    def holds(self) -> bool:
+        return abs(self.rate - self.computed) <= self.tolerance
+
+
+def read_ratio(rule: CheckRule, fields: dict[str, ReportField]) -> RatioReading | None:
+    """The rate and the figures it is computed from; None when one is missing."""
     if rule.target is None:
-        return []
+        return None
     rate = _number(fields, rule.target)
     numerator = next((v for p in rule.numerators if (v := _number(fields, p)) is not None), None)
     denominator = next(
         (v for p in rule.denominators if (v := _number(fields, p)) is not None), None
     )
     if rate is None or numerator is None or not denominator:
-        return []
-    computed = numerator / denominator * 100
+        return None
     places = max(0, -rate.normalize().as_tuple().exponent)  # type: ignore[operator]
-    tolerance = Decimal(5) / (Decimal(10) ** (places + 1))
-    if abs(rate - computed) <= tolerance:
+    return RatioReading(
+        rate=rate,
+        numerator=numerator,
+        denominator=denominator,
+        computed=numerator / denominator * 100,
+        tolerance=Decimal(5) / (Decimal(10) ** (places + 1)),
+    )
+
+
+def check_ratio(rule: CheckRule, fields: dict[str, ReportField]) -> list[Flag]:
+    reading = read_ratio(rule, fields)
+    if reading is None or reading.holds or rule.target is None:
         return []
     return [
         Flag(
             field=rule.target,
             code=rule.code,
             severity=Severity.ERROR,
-            message=f"{rule.zh}: {_fmt(numerator)} ÷ {_fmt(denominator)} = "
-            f"{computed.quantize(Decimal('0.01'))}%, but the report says {_fmt(rate)}% "
-            f"(tolerance ±{_fmt(tolerance)})",
+            message=f"{rule.zh}: {_fmt(reading.numerator)} ÷ {_fmt(reading.denominator)} = "
+            f"{reading.computed.quantize(Decimal('0.01'))}%, but the report says "
+            f"{_fmt(reading.rate)}% (tolerance ±{_fmt(reading.tolerance)})",
         )
     ]
 
@@ -273,9 +298,18 @@ def check_indicator_total(
     ]
 
 
+def _vouched(rule: RangeRule, fields: dict[str, ReportField]) -> bool:
+    """Whether the range rule's ratio check has its figures and they agree."""
+    ratios = [c for c in load_checks().checks if c.code == rule.unless_ratio]
+    readings = [read_ratio(check, fields) for check in ratios]
+    return any(reading is not None and reading.holds for reading in readings)
+
+
 def check_ranges(catalog: Catalog, fields: dict[str, ReportField]) -> list[Flag]:
     flags: list[Flag] = []
     for rule in load_checks().ranges:
+        if rule.unless_ratio and _vouched(rule, fields):
+            continue
         specs = [s for s in catalog.fields if s.path == rule.path or s.kind == rule.kind]
         for spec in specs:
             value = _number(fields, spec.path)

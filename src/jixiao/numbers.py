@@ -62,6 +62,15 @@ _LABEL_BOUNDARY = re.compile(r"[，,。；;！？!?\n、]|[ \u3000]{2,}")
 _LABEL_NOISE = re.compile(
     r"^(?:其中[：:]?|[\s：:，,、“”\"]|\d{1,2}[.、．]|[（(]\d{1,2}[）)]|[一二三四五六七八九十]+[、是])+"
 )
+# An enumeration marker inside a sentence (分别为①…；②…, 其中：1.…2.…): the figures after
+# it are sub-items of what the sentence began with.
+_ITEM_MARKER_RE = re.compile(
+    r"[\u2460-\u249b]|[（(]\d{1,2}[）)]"
+    rf"|(?<![^：:；;，,。！？!?\n])[ \u3000]*\d{{1,2}}(?:[.、．](?!\d)|[.、](?={YEAR}年))"
+)
+_ITEM_SENTENCE_END_RE = re.compile(r"[。！？!?\n]")
+# Operators of a formula printed beside a figure: (B/A×100%), (20分*执行率).
+_FORMULA_OPERATORS = "×*/÷＊／"
 LABEL_MAX_CHARS = 40
 LINE_ABOVE_MAX_CHARS = 20
 # A line that is a figure (or a cell garbled into digits and separators), nothing else.
@@ -95,6 +104,8 @@ class IndexedNumber:
     in_table: bool = False
     row_key: str = ""  # "<table start>:<row number>" for table cells
     sentence: str = ""  # the whole sentence (or cell) around the figure, figure removed
+    item: bool = False  # in an enumerated sub-item of its sentence (①…, 其中：1.…)
+    in_formula: bool = False  # a constant of a formula (B/A×100%), not a stated figure
 
     @property
     def wanyuan(self) -> Decimal | None:
@@ -197,6 +208,34 @@ def sentence_around(text: str, a: int, b: int, floor: int, ceiling: int) -> str:
     return text[before:a] + " " + text[b:after]
 
 
+def in_formula(text: str, a: int, b: int) -> bool:
+    """Whether text[a:b] stands beside a formula operator (×100%, 20分*…)."""
+    before = text[max(0, a - 3) : a].rstrip(" \u3000")
+    after = text[b : b + 3].lstrip(" \u3000")
+    return bool(before and before[-1] in _FORMULA_OPERATORS) or bool(
+        after and after[0] in _FORMULA_OPERATORS
+    )
+
+
+def in_item(text: str, a: int, floor: int) -> bool:
+    """Whether a prose figure is in an enumerated sub-item: after a marker inside its
+    sentence (分别为①…；②…, 其中：1.…), or in a sentence that goes on such a numbering
+    (…其中：1.…。2.… N万元)."""
+    line_start = max(floor, text.rfind("\n", 0, a) + 1)
+    in_list = False
+    start = line_start
+    while True:
+        end_match = _ITEM_SENTENCE_END_RE.search(text, start, a)
+        stop = end_match.start() if end_match else a
+        markers = list(_ITEM_MARKER_RE.finditer(text, start, stop))
+        inner = any(text[start : m.start()].strip(" \u3000\t") for m in markers)
+        goes_on = bool(markers) and not text[start : markers[0].start()].strip(" \u3000\t")
+        in_list = inner or (goes_on and in_list)
+        if end_match is None:
+            return in_list
+        start = end_match.end()
+
+
 def _entry(text: str, a: int, b: int, figure: Figure, **context) -> IndexedNumber:
     unit = figure.unit
     if unit == "date":
@@ -215,6 +254,7 @@ def _entry(text: str, a: int, b: int, figure: Figure, **context) -> IndexedNumbe
         kind=kind,
         comparator=figure.comparator,
         qualifier=figure.qualifier,
+        in_formula=in_formula(text, a, b),
         **context,
     )
 
@@ -300,6 +340,7 @@ def _index_prose(text: str, start: int, end: int) -> list[IndexedNumber]:
             figure,
             label=above or label,
             sentence=sentence_around(text, a, b, start, end),
+            item=in_item(text, a, start),
         )
         if above:
             # A cell of a one-cell-per-line table: its label is the cell above it.

@@ -187,12 +187,16 @@ def prepare(
 def settle_report(
     catalog: Catalog, prepared: Prepared, answers: list[ChunkAnswer], model_used: bool
 ) -> tuple[dict[str, ReportField], list[Flag]]:
-    """Merge the chunk answers, run the rules, ground and reconcile, check, settle statuses."""
+    """Merge the chunk answers, run the rules, ground and reconcile, check, settle statuses.
+
+    Silence is not doubt: a field the model left empty settles as the rules alone settle
+    it, so `model_used` no longer changes the outcome (kept until callers drop it).
+    """
     fields, flags = merge_answers(catalog, prepared.chunks, answers, prepared.text)
     context = prepared.context
     findings = run_rules(catalog, context)
     rule_lists = build_lists(context)
-    flags += validate(catalog, fields, context, findings, rule_lists, model_used)
+    flags += validate(catalog, fields, context, findings, rule_lists)
     flags += run_checks(catalog, fields, findings.execution_score)
     flags += chunk_failures(answers)
     flags += suspect_flags(fields, prepared.suspects)

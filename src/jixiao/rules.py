@@ -25,7 +25,13 @@ from jixiao.evidence import evidence_of, squash
 from jixiao.figures import strip_zeros
 from jixiao.normalize import is_chrome_line
 from jixiao.numbers import IndexedNumber
-from jixiao.patterns import YEAR, FoldedView, fold_for_matching, folded_view
+from jixiao.patterns import (
+    SENTENCE_OR_LINE_END_RE,
+    YEAR,
+    FoldedView,
+    fold_for_matching,
+    folded_view,
+)
 from jixiao.segment import heading_style
 from jixiao.words import load_words
 
@@ -46,6 +52,7 @@ class RuleContext(BaseModel):
     blocks: list[Block]
     sections: list[Section]
     fiscal_year: int | None = None
+    report_kind: str | None = None  # as the title states it; None when not known
     ocr: bool = False  # text came from OCR: key words may carry one misread character
 
     @property
@@ -62,13 +69,44 @@ def mentions(label: str, alias: str) -> bool:
     return alias in label
 
 
-def label_fits(spec: FieldSpec, entry: IndexedNumber, fiscal_year: int | None) -> bool:
-    """Whether the words around a figure state this field."""
-    if any(word in fold_for_matching(entry.sentence) for word in spec.sentence_not):
+def label_readings(label: str) -> list[str]:
+    """The ways a prose label may name its figure: as printed; without a trailing
+    function word (基本支出就 N, 支出共 N); and, when it chains two labels, the one next
+    to the figure (政府性基金拨款:项目支出: N, glued cells of a form)."""
+    readings = [label]
+    tails = load_words().label_tails
+    for reading in list(readings):
+        for tail in tails:
+            if reading.endswith(tail) and len(reading) > len(tail):
+                readings.append(reading[: -len(tail)])
+    for reading in list(readings):
+        last = re.split(r"[：:]", reading)[-1].strip()
+        if last and last != reading:
+            readings.append(last)
+    return list(dict.fromkeys(readings))
+
+
+def label_fits(
+    spec: FieldSpec,
+    entry: IndexedNumber,
+    fiscal_year: int | None,
+    report_kind: str | None = None,
+) -> bool:
+    """Whether the words around a figure state this field.
+
+    Look-alikes (`not`) are matched against the whole label, the row and, where the
+    field's cell names any column, the column header (a 计划 column is not the actual).
+    """
+    not_labels, sentence_not = spec.look_alikes(report_kind)
+    if any(mentions(entry.sentence, word) for word in sentence_not):
         return False
     if entry.label:
-        return any(mentions(entry.label, a) for a in spec.labels) and not any(
-            mentions(entry.label, n) for n in spec.not_labels
+        if any(mentions(entry.label, n) for n in not_labels):
+            return False
+        return any(
+            mentions(reading, alias)
+            for reading in label_readings(entry.label)
+            for alias in spec.labels
         )
     if not entry.in_table:
         return False
@@ -79,19 +117,27 @@ def label_fits(spec: FieldSpec, entry: IndexedNumber, fiscal_year: int | None) -
             row_alias = row_alias.replace("{year}", str(fiscal_year))
             column_alias = column_alias.replace("{year}", str(fiscal_year))
         row_label = fold_for_matching(entry.row_label)
+        column_label = fold_for_matching(entry.column_label)
         row_fits = not row_alias or row_alias in row_label
-        column_fits = not column_alias or column_alias in fold_for_matching(entry.column_label)
-        if row_fits and column_fits and not any(n in row_label for n in spec.not_labels):
+        column_fits = not column_alias or column_alias in column_label
+        looks_alike = any(mentions(entry.row_label, n) for n in not_labels) or (
+            not column_alias and any(mentions(entry.column_label, n) for n in not_labels)
+        )
+        if row_fits and column_fits and not looks_alike:
             return True
     return False
 
 
 def kind_fits(spec: FieldSpec, entry: IndexedNumber) -> bool:
+    """Whether a figure is of the field's kind and states a value (not a threshold
+    such as 未达到90% or ≥95%, nor a constant of a formula such as (B/A×100%))."""
+    if entry.in_formula:
+        return False
     match spec.kind:
         case FieldKind.MONEY:
             return entry.kind == "money"
         case FieldKind.PERCENT:
-            return entry.kind == "percent"
+            return entry.kind == "percent" and entry.comparator is None
         case FieldKind.COUNT:
             integral = entry.value == entry.value.to_integral_value()
             people = entry.unit in ("人", "名") or (entry.kind == "plain" and entry.in_table)
@@ -116,8 +162,20 @@ def entry_value(spec: FieldSpec, entry: IndexedNumber) -> Any:
 
 
 def entries_for(spec: FieldSpec, ctx: RuleContext) -> list[IndexedNumber]:
-    """Index entries whose label and kind fit the field."""
-    found = [e for e in ctx.index if kind_fits(spec, e) and label_fits(spec, e, ctx.fiscal_year)]
+    """Index entries whose label and kind fit the field.
+
+    Parts never stand beside their whole: a figure of an enumerated sub-item (①…, 其中:1.…)
+    counts only when the field is stated nowhere outside such items, and a figure after
+    其中 in the sentence of another figure of the same field is a part of it.
+    """
+    found = [
+        e
+        for e in ctx.index
+        if kind_fits(spec, e) and label_fits(spec, e, ctx.fiscal_year, ctx.report_kind)
+    ]
+    if any(not e.item for e in found):
+        found = [e for e in found if not e.item]
+    found = [e for e in found if not _part_of(e, found, ctx.text)]
     if spec.pick == "last_in_row":
         last: dict[str, IndexedNumber] = {}
         for entry in found:
@@ -125,6 +183,22 @@ def entries_for(spec: FieldSpec, ctx: RuleContext) -> list[IndexedNumber]:
             last[key] = entry
         found = sorted(last.values(), key=lambda e: e.start)
     return found
+
+
+def _part_of(entry: IndexedNumber, found: list[IndexedNumber], text: str) -> bool:
+    """Whether a prose figure follows 其中 in the sentence of an earlier figure of the
+    same field (支出 N 万元，其中 … M 万元: M is a part of N)."""
+    if entry.in_table:
+        return False
+    for whole in found:
+        if whole.in_table or whole.end > entry.start:
+            continue
+        between = text[whole.end : entry.start]
+        if SENTENCE_OR_LINE_END_RE.search(between.replace("；", "").replace(";", "")):
+            continue
+        if any(word in between for word in load_words().part_words):
+            return True
+    return False
 
 
 def _candidate(value: Any, text: str, start: int, end: int) -> Candidate:
@@ -625,6 +699,8 @@ def run_rules(catalog: Catalog, ctx: RuleContext) -> RuleFindings:
     candidates["report_kind"] = kinds
     if kind_inferred:
         inferred.add("report_kind")
+    # Look-alikes that depend on the kind of report drop only when the title says it.
+    ctx.report_kind = kinds[0].value if kinds and not kind_inferred else None
     names, name_inferred = unit_name_candidates(ctx)
     candidates["unit_name"] = names
     if name_inferred:

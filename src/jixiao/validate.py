@@ -7,13 +7,17 @@ Out: every field with value, status, evidence and flag codes, and the report's f
 sorted by severity (errors first).
 
 Grounding: a model figure is `ok` only when the report prints it (after unit
-conversion) under a label that fits the field; printed only under other labels ->
-`weak_label` (warning); printed nowhere -> `not_in_source` (error). Reconciliation:
-where the model is silent or ungrounded and the rules have a value, the rules' value is
-proposed (`proposed_by_rules`, with `model_rule_disagree` when the model said something
-else); where the report states a field twice with different values -> `conflict`.
-With provider `none` the rules alone fill the fields: a single value under a fitting
-label is `ok`. Checks report; they never change a figure.
+conversion) under a label that fits the field, or when the rules found the same value on
+their own (the title's year and kind, a labelled name or filing line); printed only under
+other labels -> `weak_label` (warning); printed nowhere -> `not_in_source` (error).
+Reconciliation: where the model's value is ungrounded and the rules state another, the
+rules' value is proposed (`model_rule_disagree` + `proposed_by_rules`), unless the rules
+only inferred it or read an implausible figure (then only `model_rule_disagree`); where
+the model is silent the field is exactly what the rules alone make of it (silence is not
+doubt); where the report states a field twice with different values -> `conflict` (a
+name and its short form are one value). With provider `none` the rules alone fill the
+fields: a single value under a fitting label is `ok`. Checks report; they never change a
+figure.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from jixiao.catalog import Catalog, FieldKind, FieldSpec
+from jixiao.checks import load_checks
 from jixiao.core import (
     Candidate,
     ChunkAnswer,
@@ -42,6 +47,7 @@ from jixiao.figures import format_decimal
 from jixiao.flags import load_flags
 from jixiao.numbers import IndexedNumber
 from jixiao.rules import (
+    UNIT_NAME_MIN_CHARS,
     RuleContext,
     RuleFindings,
     entries_for,
@@ -138,24 +144,70 @@ MODEL_MESSAGES = {
 }
 
 
+def shorter_form(other: Any, chosen: Any) -> bool:
+    """Whether `other` is `chosen` or a shorter way of writing the same name: equal once
+    the usual long forms are shortened (南县政府办公室 for 南县人民政府办公室), or its tail
+    without the place (县司法局 for 某某县司法局). Only the full name is chosen without a
+    conflict; a short form chosen beside its full name stays in conflict."""
+    if same_value(other, chosen):
+        return True
+    if not isinstance(other, str) or not isinstance(chosen, str):
+        return False
+
+    def short(text: str) -> str:
+        text = squash(text)
+        for long_form, short_form in load_words().name_short_forms:
+            text = text.replace(long_form, short_form)
+        return text
+
+    mine, theirs = short(chosen), short(other)
+    if len(squash(other)) > len(squash(chosen)):
+        return False
+    return mine == theirs or (
+        len(theirs) >= UNIT_NAME_MIN_CHARS and mine.endswith(theirs)
+    )
+
+
+def plausible(spec: FieldSpec, value: Any) -> bool:
+    """Whether a value lies inside every sanity range of data/checks.toml for its field
+    (a glued 202010100% is no rate to put in place of a model's answer)."""
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return True
+    for rule in load_checks().ranges:
+        applies = rule.path == spec.path or rule.kind == spec.kind
+        low = rule.min is not None and number < rule.min
+        high = rule.max is not None and number > rule.max
+        if applies and (low or high):
+            return False
+    return True
+
+
 def settle_scalar(
     spec: FieldSpec,
     field: ReportField,
     rule_candidates: list[Candidate],
     inferred: bool,
-    model_used: bool,
     ctx: RuleContext,
 ) -> list[Flag]:
-    """Decide the value, evidence and flags of one scalar field."""
+    """Decide the value, evidence and flags of one scalar field.
+
+    A model value is grounded when the text prints it under a fitting label, or when the
+    rules found the same value on their own (their title year, their report kind, a
+    filing line); a value the rules only inferred grounds nothing and replaces nothing.
+    Where the model is silent the field is what the rules alone make of it.
+    """
     flags: list[Flag] = []
     groups = group_values(rule_candidates)
     rules_value = groups[0][0].value if groups else None
+    same = shorter_form if spec.kind is FieldKind.TEXT else same_value
 
     def add(code: str, severity: Severity, message: str) -> None:
         flags.append(flag(spec.path, code, severity, message))
 
     def conflict_if_any(chosen: Any) -> None:
-        others = [shown(g[0].value) for g in groups if not same_value(g[0].value, chosen)]
+        others = [shown(g[0].value) for g in groups if not same(g[0].value, chosen)]
         if others:
             add(
                 "conflict",
@@ -165,8 +217,11 @@ def settle_scalar(
 
     if field.value is not None:
         code, evidence = ground_model_value(spec, field, ctx)
-        if code == "inferred" and rules_value is not None and same_value(rules_value, field.value):
-            code, evidence = None, unique_spans(groups[0])
+        agreeing = next((g for g in groups if same_value(g[0].value, field.value)), None)
+        if code is not None and agreeing is not None:
+            evidence = unique_spans(agreeing)
+            if not inferred:
+                code = None
         if code is None:
             field.evidence = evidence
             conflict_if_any(field.value)
@@ -175,36 +230,40 @@ def settle_scalar(
             return flags
         severity = load_flags()[code].severity
         add(code, severity, MODEL_MESSAGES[code].format(zh=spec.zh, value=shown(field.value)))
-        if rules_value is not None and not same_value(rules_value, field.value):
+        field.evidence = evidence
+        if rules_value is None or same(rules_value, field.value):
+            return flags
+        if inferred or (spec.numeric and not plausible(spec, rules_value)):
+            why = "only infer" if inferred else "read an implausible"
             add(
                 "model_rule_disagree",
                 Severity.WARNING,
-                f"{spec.zh}: the model said {shown(field.value)}; the report states "
-                f"{shown(rules_value)} under a label for this field (proposed instead)",
+                f"{spec.zh}: the model said {shown(field.value)}; the rules {why} "
+                f"{shown(rules_value)} (kept the model's value)",
             )
-            field.value = rules_value
-            field.evidence = unique_spans(groups[0])
-            add(
-                "proposed_by_rules",
-                Severity.WARNING,
-                f"{spec.zh} = {shown(rules_value)} proposed by the rules",
-            )
-            conflict_if_any(rules_value)
-        else:
-            field.evidence = evidence
+            return flags
+        add(
+            "model_rule_disagree",
+            Severity.WARNING,
+            f"{spec.zh}: the model said {shown(field.value)}; the report states "
+            f"{shown(rules_value)} under a label for this field (proposed instead)",
+        )
+        field.value = rules_value
+        field.evidence = unique_spans(groups[0])
+        add(
+            "proposed_by_rules",
+            Severity.WARNING,
+            f"{spec.zh} = {shown(rules_value)} proposed by the rules",
+        )
+        conflict_if_any(rules_value)
         return flags
 
+    # Silence is not doubt: the field is what the rules alone make of it.
     if rules_value is None:
         return flags
     field.value = rules_value
     field.evidence = unique_spans(groups[0])
     field.candidates = rule_candidates
-    if model_used:
-        add(
-            "proposed_by_rules",
-            Severity.WARNING,
-            f"{spec.zh} = {shown(rules_value)}: the model gave none; proposed by the rules",
-        )
     if inferred:
         add(
             "inferred",
@@ -318,7 +377,6 @@ def validate(
     ctx: RuleContext,
     findings: RuleFindings,
     rule_lists: dict[str, list[ListItem]],
-    model_used: bool,
 ) -> list[Flag]:
     """Ground and reconcile every field (value and evidence); return the flags raised."""
     flags: list[Flag] = []
@@ -329,7 +387,6 @@ def validate(
                 fields[spec.path],
                 findings.candidates.get(spec.path, []),
                 spec.path in findings.inferred,
-                model_used,
                 ctx,
             )
         )

@@ -72,6 +72,9 @@ class Words:
     project_parts: dict[str, re.Pattern[str]]
     funds_lines: tuple[str, ...]
     execution_rows: tuple[str, ...]
+    label_tails: tuple[str, ...]
+    part_words: tuple[str, ...]
+    name_short_forms: tuple[tuple[str, str], ...]
     non_money_headers: tuple[str, ...]
 
 
@@ -123,6 +126,11 @@ def parse_words(raw: dict[str, Any]) -> Words:
         },
         funds_lines=tuple(projects["funds_lines"]),
         execution_rows=tuple(raw["execution"]["rows"]),
+        label_tails=tuple(raw["grounding"]["label_tails"]),
+        part_words=tuple(raw["grounding"]["part_words"]),
+        name_short_forms=tuple(
+            (pair[0], pair[1]) for pair in raw["grounding"]["name_short_forms"]
+        ),
         non_money_headers=tuple(raw["index"]["non_money_headers"]),
     )
 
