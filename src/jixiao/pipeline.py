@@ -155,6 +155,10 @@ class Prepared(BaseModel):
     @cached_property
     def context(self) -> RuleContext:
         """The report's one rule context: the rules set its fiscal year when they run."""
+        return self.rule_context()
+
+    def rule_context(self) -> RuleContext:
+        """A fresh rule context over this report (what `context` holds once)."""
         return RuleContext(
             text=self.text,
             index=self.index,
