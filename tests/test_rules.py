@@ -393,3 +393,24 @@ def test_a_label_read_without_its_tail_word_or_the_cell_before_it(tmp_path: Path
     fields, _ = _rules_only(tmp_path, text)
     assert _field(fields, "funds.basic") == (Decimal("512.87346"), FieldStatus.OK)
     assert _field(fields, "funds.project") == (Decimal("217.58"), FieldStatus.OK)
+
+
+def test_the_title_states_its_unit_and_a_placeless_name_takes_its_place(
+    tmp_path: Path,
+) -> None:
+    # the report's own title names the unit in full: stated, ok
+    fields, _ = _rules_only(
+        tmp_path, "2031年度某某市某某区档案馆整体支出绩效自评报告\n一、部门（单位）基本情况\n略。\n"
+    )
+    assert fields["unit_name"].value == "某某市某某区档案馆"
+    assert fields["unit_name"].status is FieldStatus.OK
+    # a title giving the unit without its place (县水务局): the report's full form is
+    # proposed, flagged, never ok as the short form
+    text = (
+        "县水务局2031年度堤防维修经费绩效自评报告\n"
+        "甲乙县水务局对甲乙县堤防维修经费进行了自评。\n"
+        "一、基本情况\n2031年度甲乙县财政安排甲乙县水务局该项经费。\n"
+    )
+    fields, _ = _rules_only(tmp_path, text)
+    assert fields["unit_name"].value == "甲乙县水务局"
+    assert fields["unit_name"].status is FieldStatus.FLAGGED

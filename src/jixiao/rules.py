@@ -520,12 +520,43 @@ def _title_name(head: Head, title: Title, ctx: RuleContext) -> Candidate | None:
     return _candidate(ctx.text[start:end_printed], ctx.text, start, end_printed)
 
 
+# A name that starts with its level (县司法局, 区财政局) leaves out the place it belongs to.
+_PLACELESS_NAME = re.compile(r"^(?:省|市|州|县|区|旗|镇|乡)")
+PLACE_MIN_CHARS, PLACE_MAX_CHARS = 2, 4
+
+
+def _with_its_place(name: str, ctx: RuleContext) -> Candidate | None:
+    """The name printed with its place in front (某某县司法局 for a title's 县司法局), when
+    the title gives the unit without it and the report prints the full form. The place is
+    the run of characters before the name that the report most often puts before the
+    level word (某某 in 某某县…), the shortest on a tie."""
+    if not _PLACELESS_NAME.match(name):
+        return None
+    level = name[0]
+    best: tuple[int, int, int] | None = None  # (-count, length, start)
+    for match in re.finditer(re.escape(name), ctx.text):
+        for size in range(PLACE_MIN_CHARS, PLACE_MAX_CHARS + 1):
+            start = match.start() - size
+            place = ctx.text[max(0, start) : match.start()]
+            if start < 0 or not all("\u4e00" <= c <= "\u9fff" for c in place):
+                break
+            score = (-ctx.text.count(place + level), size, start)
+            if best is None or score < best:
+                best = score
+    if best is None or -best[0] < 2:  # a place the report names once is no evidence
+        return None
+    start = best[2]
+    end = ctx.text.index(name, start)
+    return _candidate(ctx.text[start : end + len(name)], ctx.text, start, end + len(name))
+
+
 def unit_name_candidates(ctx: RuleContext) -> tuple[list[Candidate], bool]:
     """The evaluated unit's name as printed (second value: True when only inferred).
 
     Stated: a labelled cell or line (部门(单位)名称, 实施单位, 资金使用单位 …, the most
-    telling label first). Inferred (flagged): the title's name alone, the 主管部门 cell
-    when nothing else names the unit, or the publisher of a portal page.
+    telling label first), else the report's own (first) title. Inferred (flagged): a
+    later title's name, the 主管部门 cell when nothing else names the unit, or the
+    publisher of a portal page.
     """
     words = load_words()
     head = read_head(ctx)
@@ -550,7 +581,12 @@ def unit_name_candidates(ctx: RuleContext) -> tuple[list[Candidate], bool]:
         )
         return [*stated, *agreeing], False
     if from_title is not None:
-        return [from_title], True
+        fuller_name = _with_its_place(str(from_title.value), ctx)
+        if fuller_name is not None:
+            return [fuller_name], True
+        # The report's own title states its unit; a later title (one of several reports
+        # listed) only suggests it.
+        return [from_title], not titles[0].first
     if supervisor:
         return supervisor[:1], True
     portal = _labelled_names(head, words.portal_labels, ctx, portal=True)
