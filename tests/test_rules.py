@@ -74,6 +74,7 @@ def test_project_report_with_a_piped_table_in_yuan(tmp_path: Path) -> None:
 def test_text_with_no_line_breaks_and_spaced_figures(tmp_path: Path, encoding: str) -> None:
     fields, flags = _rules_only(tmp_path, ONE_LINE_REPORT, encoding)
     expected = {
+        "unit_name": "某某市统计局",
         "fiscal_year": 2024,
         "staffing.authorized": 25,
         "staffing.actual": 23,
@@ -92,10 +93,7 @@ def test_text_with_no_line_breaks_and_spaced_figures(tmp_path: Path, encoding: s
     for path, value in expected.items():
         assert fields[path].value == value, path
         assert fields[path].status is FieldStatus.OK, (path, fields[path].flags)
-    # the unit is named by the title alone: read, but flagged for a reviewer
-    assert fields["unit_name"].value == "某某市统计局"
-    assert fields["unit_name"].flags == ["inferred"]
-    assert [f.field for f in flags] == ["unit_name"]
+    assert flags == []
 
 
 def test_inconsistent_figures_are_flagged_never_fixed(tmp_path: Path) -> None:
@@ -188,8 +186,8 @@ def test_title_found_past_portal_chrome_and_the_publisher_is_not_the_unit(
     got = _identity(tmp_path, PORTAL_PAGE)
     assert got["fiscal_year"] == (2029, OK)  # never the publishing year 2031
     assert got["report_kind"] == ("unit", OK)
-    # named by the title alone: read, but flagged; never the portal's publisher
-    assert got["unit_name"] == ("某某县水产服务中心", FLAGGED)
+    # named by the report's own title; never the portal's publisher
+    assert got["unit_name"] == ("某某县水产服务中心", OK)
 
 
 FORM_IN_TABLE_ROWS = """某某渔业补助资金绩效目标自评表 | ||||||
@@ -238,7 +236,7 @@ def test_a_doc_sharing_wrappers_file_name_is_no_title(tmp_path: Path) -> None:
     got = _identity(tmp_path, WRAPPER_PAGE)
     assert got["fiscal_year"] == (2026, OK)
     assert got["report_kind"] == ("project", OK)
-    assert got["unit_name"] == ("某某县林业站", FLAGGED)
+    assert got["unit_name"] == ("某某县林业站", OK)  # the title's, not the file name's
 
 
 MIRROR_PAGE = """某某縣水產(chǎn)服務(wù)中心2025年度部門整體支出績效自評報告

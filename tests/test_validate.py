@@ -57,13 +57,11 @@ def test_rules_only_reads_the_funds_block() -> None:
         "funds.execution_rate": Decimal(100),
         "score.total": Decimal(98),
         "satisfaction.satisfied": Decimal(90),
+        "unit_name": "株洲市芦淞区文学艺术界联合会",
     }
     for path, value in expected.items():
         assert fields[path].value == value, path
         assert fields[path].status is FieldStatus.OK, (path, fields[path].flags)
-    # named by the title alone (no 单位名称 cell): read, but flagged
-    assert fields["unit_name"].value == "株洲市芦淞区文学艺术界联合会"
-    assert fields["unit_name"].flags == ["inferred"]
     assert not [f for f in flags if f.severity == "error"]
 
 

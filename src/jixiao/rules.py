@@ -249,15 +249,17 @@ class Head(BaseModel):
         return self.view.span(start, end)
 
 
-def read_head(ctx: RuleContext) -> Head:
+def read_head(ctx: RuleContext, past_body_heading: bool = False) -> Head:
     """The report's head: its beginning up to the first body heading (一、 / (一)), where
-    a title, its year and the unit's cover cells stand."""
+    a title, its year and the unit's cover cells stand (with `past_body_heading`, the
+    same length of text whatever headings it holds: a 基本情况 table's cells)."""
     body = next(
         (
             b.start
             for b in ctx.blocks
             if b.kind is BlockKind.HEADING
             and heading_style(ctx.text[b.start : b.end]) in BODY_HEADING_STYLES
+            and not past_body_heading
         ),
         len(ctx.text),
     )
@@ -550,6 +552,30 @@ def _with_its_place(name: str, ctx: RuleContext) -> Candidate | None:
     return _candidate(ctx.text[start : end + len(name)], ctx.text, start, end + len(name))
 
 
+def shorter_form(other: Any, chosen: Any) -> bool:
+    """Whether `other` is `chosen` or a shorter way of writing the same name: equal once
+    the usual long forms are shortened (南县政府办公室 for 南县人民政府办公室), or its tail
+    without the place (县司法局 for 某某县司法局). Only the full name is chosen without a
+    conflict; a short form chosen beside its full name stays in conflict."""
+    if same_value(other, chosen):
+        return True
+    if not isinstance(other, str) or not isinstance(chosen, str):
+        return False
+
+    def short(text: str) -> str:
+        text = squash(text)
+        for long_form, short_form in load_words().name_short_forms:
+            text = text.replace(long_form, short_form)
+        return text
+
+    mine, theirs = short(chosen), short(other)
+    if len(squash(other)) > len(squash(chosen)):
+        return False
+    return mine == theirs or (
+        len(theirs) >= UNIT_NAME_MIN_CHARS and mine.endswith(theirs)
+    )
+
+
 def unit_name_candidates(ctx: RuleContext) -> tuple[list[Candidate], bool]:
     """The evaluated unit's name as printed (second value: True when only inferred).
 
@@ -564,6 +590,11 @@ def unit_name_candidates(ctx: RuleContext) -> tuple[list[Candidate], bool]:
     from_title = _title_name(head, titles[0], ctx) if titles else None
     stated = _labelled_names(head, words.name_labels, ctx)
     supervisor = _labelled_names(head, words.supervisor_labels, ctx)
+    body_cells = (
+        _labelled_names(read_head(ctx, past_body_heading=True), words.name_labels, ctx)
+        if not stated
+        else []
+    )
     if stated:
         # A cell that abbreviates the name another cell or the title prints in full
         # names the same unit; the full name is kept, but only as an inference.
@@ -580,6 +611,17 @@ def unit_name_candidates(ctx: RuleContext) -> tuple[list[Candidate], bool]:
             else []
         )
         return [*stated, *agreeing], False
+    if from_title is not None and body_cells:
+        # A name cell in the body (a 基本情况 table) that agrees with the title, or that
+        # abbreviates it, names the same unit; one naming another body (a parent
+        # government, a sub-unit) leaves the unit in doubt: both are kept, a conflict.
+        title_name = str(from_title.value)
+        if any(
+            shorter_form(c.value, title_name) or _short_form(str(c.value), title_name)
+            for c in body_cells
+        ):
+            return [from_title], False
+        return [from_title, *body_cells[:1]], True
     if from_title is not None:
         fuller_name = _with_its_place(str(from_title.value), ctx)
         if fuller_name is not None:

@@ -47,11 +47,11 @@ from jixiao.figures import format_decimal
 from jixiao.flags import load_flags
 from jixiao.numbers import IndexedNumber
 from jixiao.rules import (
-    UNIT_NAME_MIN_CHARS,
     RuleContext,
     RuleFindings,
     entries_for,
     same_value,
+    shorter_form,
 )
 from jixiao.words import load_words
 
@@ -142,30 +142,6 @@ MODEL_MESSAGES = {
     "not_in_source": "{zh} = {value}: not found in the report",
     "inferred": "{zh} = {value}: inferred, not stated in the report",
 }
-
-
-def shorter_form(other: Any, chosen: Any) -> bool:
-    """Whether `other` is `chosen` or a shorter way of writing the same name: equal once
-    the usual long forms are shortened (南县政府办公室 for 南县人民政府办公室), or its tail
-    without the place (县司法局 for 某某县司法局). Only the full name is chosen without a
-    conflict; a short form chosen beside its full name stays in conflict."""
-    if same_value(other, chosen):
-        return True
-    if not isinstance(other, str) or not isinstance(chosen, str):
-        return False
-
-    def short(text: str) -> str:
-        text = squash(text)
-        for long_form, short_form in load_words().name_short_forms:
-            text = text.replace(long_form, short_form)
-        return text
-
-    mine, theirs = short(chosen), short(other)
-    if len(squash(other)) > len(squash(chosen)):
-        return False
-    return mine == theirs or (
-        len(theirs) >= UNIT_NAME_MIN_CHARS and mine.endswith(theirs)
-    )
 
 
 def plausible(spec: FieldSpec, value: Any) -> bool:
