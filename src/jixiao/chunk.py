@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from functools import cache
 
 from jixiao.catalog import Catalog
 from jixiao.core import Block, BlockKind, Chunk, Section, Span
@@ -21,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 ASCII_CHARS_PER_TOKEN = 3.5
+# A pinyin gloss right after a character: 報(bào), 執（zhí）.
+_PINYIN_GLOSS = re.compile(r"(?<=[\u3400-\u9fff])[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,8}[)）]")
 
 
 def estimate_tokens(text: str) -> int:
@@ -63,15 +66,33 @@ def _chunk(text: str, index: int, pieces: list[tuple[Span, list[str]]], catalog:
 
 
 def groups_for(body: str, catalog: Catalog, first: bool = False) -> list[str]:
-    """The field groups whose trigger words occur in the chunk (basics always first)."""
+    """The field groups whose trigger words occur in the chunk (basics always first).
+
+    Triggers are plain words or, after "re:", patterns matched line by line; both are
+    also tried on the chunk with pinyin glosses taken out (mirror sites print
+    `報(bào)告日期`), so a glossed wording still asks its group.
+    """
+    unglossed = _PINYIN_GLOSS.sub("", body)
+    views = (body, unglossed) if unglossed != body else (body,)
     groups = [
         name
         for name, group in catalog.groups.items()
-        if any(word in body for word in group.triggers)
+        if any(trigger_hits(word, view) for word in group.triggers for view in views)
     ]
     if first and "basics" not in groups:
         groups.insert(0, "basics")
     return groups
+
+
+def trigger_hits(trigger: str, body: str) -> bool:
+    if trigger.startswith("re:"):
+        return _trigger_pattern(trigger[3:]).search(body) is not None
+    return trigger in body
+
+
+@cache
+def _trigger_pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.MULTILINE)
 
 
 def _pieces(text: str, sections: list[Section], budget: int) -> Iterator[tuple[Span, list[str]]]:
