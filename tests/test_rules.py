@@ -153,3 +153,108 @@ def test_find_word_in_ocr_text_is_the_one_substitution_rule(word: str, text: str
     from jixiao.rules import find_word
 
     assert find_word(word, text, ocr=True) == _one_substitution_at(word, text)
+
+
+# --- filing wordings: 报告日期 / 报告期 / 联络电话, values on the next line, cover dates ----
+
+FORM_COVER = (
+    "某某县青苗站2030年度部门（单位）整体支出绩效评价基础数据表\n"
+    "评价类型：事后评价\n"
+    "报告日期: 2031 年 2月 3日\n"
+    "某某县财政局(制)\n"
+    "一、部门(单位)基本概况\n"
+    "联系人\n\n周某\n\n"
+    "联络电话\n\n0739-5551234\n\n"
+    "职能职责概述\n\n负责全县青苗补偿工作。\n"
+)
+
+
+def test_filing_date_and_phone_as_forms_print_them(tmp_path: Path) -> None:
+    fields, _ = _rules_only(tmp_path, FORM_COVER)
+    assert fields["filing.date"].value == "2031 年 2月 3日"
+    assert fields["filing.date"].status is FieldStatus.OK
+    assert fields["filing.phone"].value == "0739-5551234"  # the number on a later line
+    assert fields["filing.phone"].status is FieldStatus.OK
+
+
+@pytest.mark.parametrize(
+    ("line", "date"),
+    [
+        ("报告期:2031 -2 - 3", "2031 -2 - 3"),
+        ("填報日期：2031年2月3日", "2031年2月3日"),
+        ("報(bào)告日期:2031年 2月 3日", "2031年 2月 3日"),  # a mirror's pinyin glosses
+    ],
+)
+def test_filing_date_wordings(tmp_path: Path, line: str, date: str) -> None:
+    fields, _ = _rules_only(tmp_path, FORM_COVER.replace("报告日期: 2031 年 2月 3日", line))
+    assert fields["filing.date"].value == date
+    assert fields["filing.date"].status is FieldStatus.OK
+
+
+def test_phone_in_a_one_cell_per_line_table_of_a_mirror(tmp_path: Path) -> None:
+    text = FORM_COVER.replace("联络电话\n\n0739-5551234\n\n", "聯(lián)絡(luò)電話 |\n5559876 |\n")
+    fields, _ = _rules_only(tmp_path, text)
+    assert fields["filing.phone"].value == "5559876"
+    assert fields["filing.phone"].status is FieldStatus.OK
+
+
+@pytest.mark.parametrize(
+    "cover",
+    [
+        "2031年2月3日\n\n  (此页为封面)\n",
+        "(2031年2月)\n",
+        "评价机构：评价组 2031年 2月3日某某县财政局(制)\n",
+    ],
+)
+def test_a_cover_date_without_its_label_is_only_flagged(tmp_path: Path, cover: str) -> None:
+    text = "某某县青苗站2030年度村务经费支出\n绩效评价报告\n" + cover + "一、项目概况\n项目资金10万元。\n"
+    fields, _ = _rules_only(tmp_path, text)
+    assert fields["filing.date"].value is not None
+    assert fields["filing.date"].value.startswith("2031")
+    assert fields["filing.date"].status is FieldStatus.FLAGGED
+    assert "inferred" in fields["filing.date"].flags
+
+
+def test_publishing_dates_and_file_numbers_are_no_filing_fields(tmp_path: Path) -> None:
+    text = (
+        "发布日期：2031-02-05  索引号：114306000-2031-00012\n"
+        "成文日期：2031年2月4日\n"
+        "某某县青苗站2030年度整体支出绩效自评报告\n"
+        "一、基本情况\n本站编制数6人，联系电话所列人数12人。\n"
+    )
+    fields, _ = _rules_only(tmp_path, text)
+    assert fields["filing.date"].value is None
+    assert fields["filing.phone"].value is None
+
+
+# --- grade wordings ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "grade"),
+    [
+        ("经综合评定，本项目绩效自评等次均为优秀。", "优秀"),
+        ("总体绩效评价评为好。", "好"),
+        ("本单位整体绩效自评为优 秀。", "优 秀"),
+        ("| 总分 | 100 | 93 | 优 |", "优"),
+    ],
+)
+def test_grade_wordings(tmp_path: Path, sentence: str, grade: str) -> None:
+    text = "某某县青苗站2030年度整体支出绩效自评报告\n一、自评结论\n" + sentence + "\n"
+    fields, _ = _rules_only(tmp_path, text)
+    assert fields["score.grade"].value == grade
+    assert fields["score.grade"].status is FieldStatus.OK
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "全站干部年度考核等次均为优秀。",  # a staff appraisal, not the report's grade
+        "3名职工被评为优秀共产党员。",
+        "青苗站被评为先进集体。",
+    ],
+)
+def test_grade_lookalikes_give_no_grade(tmp_path: Path, sentence: str) -> None:
+    text = "某某县青苗站2030年度整体支出绩效自评报告\n一、基本情况\n" + sentence + "\n"
+    fields, _ = _rules_only(tmp_path, text)
+    assert fields["score.grade"].value is None

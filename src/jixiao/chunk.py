@@ -16,14 +16,12 @@ from functools import cache
 
 from jixiao.catalog import Catalog
 from jixiao.core import Block, BlockKind, Chunk, Section, Span
-from jixiao.patterns import SENTENCE_END_RE
+from jixiao.patterns import PINYIN_GLOSS_RE, SENTENCE_END_RE
 
 logger = logging.getLogger(__name__)
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 ASCII_CHARS_PER_TOKEN = 3.5
-# A pinyin gloss right after a character: 報(bào), 執（zhí）.
-_PINYIN_GLOSS = re.compile(r"(?<=[\u3400-\u9fff])[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,8}[)）]")
 
 
 def estimate_tokens(text: str) -> int:
@@ -72,7 +70,7 @@ def groups_for(body: str, catalog: Catalog, first: bool = False) -> list[str]:
     also tried on the chunk with pinyin glosses taken out (mirror sites print
     `報(bào)告日期`), so a glossed wording still asks its group.
     """
-    unglossed = _PINYIN_GLOSS.sub("", body)
+    unglossed = PINYIN_GLOSS_RE.sub("", body)
     views = (body, unglossed) if unglossed != body else (body,)
     groups = [
         name

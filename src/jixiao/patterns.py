@@ -2,9 +2,10 @@
 
 In: nothing (imports no other jixiao module).
 Out: the full-width → ASCII fold of figures and their punctuation (and the digits-only
-view normalization may apply to the text itself), the pattern of a four-digit year, and
-the characters that end a sentence. Kept in one place so that the index, the rules, the
-merge and the evidence search read a figure, a year and a sentence the same way.
+view normalization may apply to the text itself), the pattern of a four-digit year, the
+characters that end a sentence, and the text without pinyin glosses (for matching
+words). Kept in one place so that the index, the rules, the merge and the evidence
+search read a figure, a year and a sentence the same way.
 """
 
 from __future__ import annotations
@@ -43,10 +44,26 @@ DATE_RE = re.compile(
     rf"(?<!\d){YEAR}(?:[.\-/]\d{{1,2}}[.\-/]\d{{1,2}}|年\d{{1,2}}月(?:\d{{1,2}}[日号])?)(?!\d)"
 )
 
+# A pinyin gloss right after a character, as mirror sites print them: 報(bào), 執（zhí）.
+PINYIN_GLOSS_RE = re.compile(r"(?<=[\u3400-\u9fff])[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,8}[)）]")
+
 SENTENCE_END_CHARS = "。！？；!?;"
 SENTENCE_END_RE = re.compile(f"[{SENTENCE_END_CHARS}]")
 # A sentence or a line: where a figure's clause context stops in prose and cells alike.
 SENTENCE_OR_LINE_END_RE = re.compile(f"[{SENTENCE_END_CHARS}\n]")
+
+
+def unglossed(text: str) -> tuple[str, list[int]]:
+    """The text without pinyin glosses, and for each of its characters the offset of
+    that character in `text` (one more entry for the end), to map matches back."""
+    kept: list[int] = []
+    cursor = 0
+    for match in PINYIN_GLOSS_RE.finditer(text):
+        kept.extend(range(cursor, match.start()))
+        cursor = match.end()
+    kept.extend(range(cursor, len(text)))
+    view = "".join(text[i] for i in kept)
+    return view, [*kept, len(text)]
 
 
 def fold(text: str) -> str:

@@ -24,7 +24,7 @@ from jixiao.core import Block, BlockKind, Candidate, Cell, Origin, Section
 from jixiao.evidence import evidence_of, squash
 from jixiao.figures import strip_zeros
 from jixiao.numbers import IndexedNumber
-from jixiao.patterns import YEAR
+from jixiao.patterns import YEAR, unglossed
 from jixiao.words import load_words
 
 logger = logging.getLogger(__name__)
@@ -230,11 +230,23 @@ def find_word(word: str, text: str, ocr: bool = False) -> int | None:
     return match.start() if match else None
 
 
-def pattern_candidates(path: str, ctx: RuleContext) -> list[Candidate]:
-    return [
-        _candidate(m.group("v"), ctx.text, m.start("v"), m.end("v"))
-        for m in load_words().filing_patterns[path].finditer(ctx.text)
-    ]
+def pattern_candidates(
+    path: str, ctx: RuleContext, patterns: tuple[re.Pattern[str], ...] | None = None
+) -> list[Candidate]:
+    """Values of a field read by its patterns (words.toml `[filing.patterns]`).
+
+    The patterns run on the text without pinyin glosses, so that a mirror's
+    `報(bào)告日期` reads like `報告日期`; spans are mapped back to the text.
+    """
+    if patterns is None:
+        patterns = load_words().filing_patterns.get(path, ())
+    view, offsets = unglossed(ctx.text)
+    found: list[Candidate] = []
+    for pattern in patterns:
+        for m in pattern.finditer(view):
+            start, end = offsets[m.start("v")], offsets[m.end("v") - 1] + 1
+            found.append(_candidate(ctx.text[start:end], ctx.text, start, end))
+    return found
 
 
 def goal_candidates(ctx: RuleContext) -> dict[str, list[Candidate]]:
@@ -301,8 +313,14 @@ def run_rules(catalog: Catalog, ctx: RuleContext) -> RuleFindings:
         inferred.add("report_kind")
     candidates["unit_name"] = unit_name_candidates(ctx)
     candidates.update(goal_candidates(ctx))
-    for path in load_words().filing_patterns:
+    words = load_words()
+    for path in words.filing_patterns:
         candidates[path] = pattern_candidates(path, ctx)
+    for path, patterns in words.filing_inferred_patterns.items():
+        if not candidates.get(path):
+            candidates[path] = pattern_candidates(path, ctx, patterns)
+            if candidates[path]:
+                inferred.add(path)
     for spec in catalog.fields:
         if spec.path not in candidates:
             candidates[spec.path] = numeric_candidates(spec, ctx) if spec.numeric else []
