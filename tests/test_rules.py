@@ -258,3 +258,67 @@ def test_grade_lookalikes_give_no_grade(tmp_path: Path, sentence: str) -> None:
     text = "某某县青苗站2030年度整体支出绩效自评报告\n一、基本情况\n" + sentence + "\n"
     fields, _ = _rules_only(tmp_path, text)
     assert fields["score.grade"].value is None
+
+
+# --- staffing wordings ------------------------------------------------------------------
+
+STAFF_HEAD = "某某县青苗站2030年度整体支出绩效自评报告\n一、基本情况\n"
+
+
+def _staff(tmp_path: Path, sentence: str):
+    fields, _ = _rules_only(tmp_path, STAFF_HEAD + sentence + "\n")
+    return {p: fields[p] for p in ("staffing.authorized", "staffing.actual", "staffing.retired")}
+
+
+def test_staffing_wordings_and_their_parts(tmp_path: Path) -> None:
+    staff = _staff(
+        tmp_path,
+        "本站在职人员编制18人，其中行政编制10人、事业编制6人、工勤人员编制2人；"
+        "在职实有17人。离退休人员5人，其中离休1人，退休4人。",
+    )
+    assert staff["staffing.authorized"].value == 18  # not a part (10, 6, 2)
+    assert staff["staffing.actual"].value == 17
+    assert staff["staffing.retired"].value == 4  # 退休, not 离退休
+    assert all(f.status is FieldStatus.OK for f in staff.values()), {
+        p: f.flags for p, f in staff.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("sentence", "path", "value"),
+    [
+        ("本站行政事业总编制为64个，内设机构6个。", "staffing.authorized", 64),  # posts, 个
+        ("2030年末在职在编实有行政人员27人。", "staffing.actual", 27),
+        ("财政供养人员情况：编制数30人，在职 28人，退休11人。", "staffing.actual", 28),
+        ("本站正式职工26人，退休职工9人。", "staffing.actual", 26),
+    ],
+)
+def test_staffing_prose_wordings(tmp_path: Path, sentence: str, path: str, value: int) -> None:
+    field = _staff(tmp_path, sentence)[path]
+    assert field.value == value
+    assert field.status is FieldStatus.OK
+
+
+def test_a_count_of_bodies_is_no_staffing(tmp_path: Path) -> None:
+    staff = _staff(tmp_path, "本站内设机构6个，下属单位3个。")
+    assert staff["staffing.authorized"].value is None
+
+
+def test_only_retired_and_long_retired_together_is_flagged(tmp_path: Path) -> None:
+    retired = _staff(tmp_path, "本站在职人员30人，离退休人员9人。")["staffing.retired"]
+    assert retired.value == 9
+    assert retired.status is FieldStatus.FLAGGED
+    assert "inferred" in retired.flags
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "退休人员12人。在职人员较上年减少2人，原因是本年退休2人、调入1人。",
+        "退休人员12人。本年辞职1人，退休2人，死亡1人。",
+    ],
+)
+def test_the_years_retirements_are_no_retired_count(tmp_path: Path, sentence: str) -> None:
+    retired = _staff(tmp_path, sentence)["staffing.retired"]
+    assert retired.value == 12
+    assert retired.status is FieldStatus.OK  # the flow (2) is no conflicting figure

@@ -43,6 +43,13 @@ class GroupSpec(BaseModel):
     triggers: list[str]
 
 
+class FallbackSpec(BaseModel):
+    """Wordings read only when a field's own find nothing (their values are inferred)."""
+
+    labels: list[str]
+    not_labels: list[str] = Field(default_factory=list, alias="not")
+
+
 class FieldSpec(BaseModel):
     path: str
     zh: str
@@ -55,6 +62,8 @@ class FieldSpec(BaseModel):
     sentence_not: list[str] = Field(default_factory=list)
     cells: list[tuple[str, str]] = Field(default_factory=list)
     pick: str = "single"
+    units: list[str] = Field(default_factory=list)  # count units; empty: 人 and 名
+    fallback: FallbackSpec | None = None
 
     @property
     def key(self) -> str:

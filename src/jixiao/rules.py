@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 TITLE_MAX_LINES = 3
 OCR_FUZZY_MIN_CHARS = 5
 UNIT_NAME_MIN_CHARS = 4
+COUNT_UNITS = ["人", "名"]  # a count field's units unless the catalog names its own
 
 
 class RuleContext(BaseModel):
@@ -95,7 +96,8 @@ def kind_fits(spec: FieldSpec, entry: IndexedNumber) -> bool:
             return entry.kind == "percent"
         case FieldKind.COUNT:
             integral = entry.value == entry.value.to_integral_value()
-            people = entry.unit in ("人", "名") or (entry.kind == "plain" and entry.in_table)
+            units = spec.units or COUNT_UNITS
+            people = entry.unit in units or (entry.kind == "plain" and entry.in_table)
             return integral and people and entry.comparator is None
         case FieldKind.SCORE:
             # A score cell may have taken the money unit of the table it sits in.
@@ -324,6 +326,13 @@ def run_rules(catalog: Catalog, ctx: RuleContext) -> RuleFindings:
     for spec in catalog.fields:
         if spec.path not in candidates:
             candidates[spec.path] = numeric_candidates(spec, ctx) if spec.numeric else []
+        if not candidates[spec.path] and spec.fallback is not None and spec.numeric:
+            wider = spec.model_copy(
+                update={"labels": spec.fallback.labels, "not_labels": spec.fallback.not_labels}
+            )
+            candidates[spec.path] = numeric_candidates(wider, ctx)
+            if candidates[spec.path]:
+                inferred.add(spec.path)
     return RuleFindings(
         candidates=candidates,
         inferred=inferred,
