@@ -322,3 +322,27 @@ def test_the_years_retirements_are_no_retired_count(tmp_path: Path, sentence: st
     retired = _staff(tmp_path, sentence)["staffing.retired"]
     assert retired.value == 12
     assert retired.status is FieldStatus.OK  # the flow (2) is no conflicting figure
+
+
+# --- score wordings ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "score"),
+    [
+        ("经自评，本项目绩效自评分为91.5分。", Decimal("91.5")),
+        ("项目自评分：87分", Decimal("87")),
+        ("经综合评价，综合评分为88分。", Decimal("88")),
+        ("我站2030年度专项支出绩效自评 93分，等次为优秀。", Decimal("93")),
+    ],
+)
+def test_score_wordings(tmp_path: Path, sentence: str, score: Decimal) -> None:
+    fields, _ = _rules_only(tmp_path, STAFF_HEAD + sentence + "\n")
+    assert fields["score.total"].value == score
+    assert fields["score.total"].status is FieldStatus.OK
+
+
+def test_part_scores_and_full_marks_are_no_total(tmp_path: Path) -> None:
+    text = STAFF_HEAD + "满分100分。其中产出指标自评得分38分，满意度指标自评 9分。\n"
+    fields, _ = _rules_only(tmp_path, text)
+    assert fields["score.total"].value is None
