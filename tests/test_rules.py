@@ -207,7 +207,11 @@ def test_phone_in_a_one_cell_per_line_table_of_a_mirror(tmp_path: Path) -> None:
     ],
 )
 def test_a_cover_date_without_its_label_is_only_flagged(tmp_path: Path, cover: str) -> None:
-    text = "某某县青苗站2030年度村务经费支出\n绩效评价报告\n" + cover + "一、项目概况\n项目资金10万元。\n"
+    text = (
+        "某某县青苗站2030年度村务经费支出\n绩效评价报告\n"
+        + cover
+        + "一、项目概况\n项目资金10万元。\n"
+    )
     fields, _ = _rules_only(tmp_path, text)
     assert fields["filing.date"].value is not None
     assert fields["filing.date"].value.startswith("2031")
@@ -346,3 +350,70 @@ def test_part_scores_and_full_marks_are_no_total(tmp_path: Path) -> None:
     text = STAFF_HEAD + "满分100分。其中产出指标自评得分38分，满意度指标自评 9分。\n"
     fields, _ = _rules_only(tmp_path, text)
     assert fields["score.total"].value is None
+
+
+def test_a_project_managers_phone_is_not_the_filing_contact(tmp_path: Path) -> None:
+    row = "| 项目负责人 | 赵某 | 联系电话 | 13900001111 |\n"
+    fields, _ = _rules_only(
+        tmp_path, FORM_COVER.replace("联系人\n\n周某\n\n联络电话\n\n0739-5551234\n\n", row)
+    )
+    assert fields["filing.phone"].value is None
+    contact = "| 联系人 | 周某 | 联系电话 | 13900001111 |\n"
+    fields, _ = _rules_only(
+        tmp_path, FORM_COVER.replace("联系人\n\n周某\n\n联络电话\n\n0739-5551234\n\n", contact)
+    )
+    assert fields["filing.phone"].value == "13900001111"
+    assert fields["filing.phone"].status is FieldStatus.OK
+
+
+# --- spending, budget and balance wordings in prose --------------------------------------
+
+PROJECT_HEAD = "某某县2030年度青苗补偿资金项目支出绩效自评报告\n一、项目资金情况\n"
+UNIT_HEAD = "某某县青苗站2030年度部门整体支出绩效自评报告\n一、预算执行情况\n"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "spent"),
+    [
+        ("项目资金共50万元，截至2030年11月30日，已完成拨付48.5万元，执行率97%。", "48.5"),
+        ("2030年度青苗补偿工作经费支出12.34万元。", "12.34"),
+        ("项目共支付33.3万元，到位资金支付率为95%。", "33.3"),
+        ("资金已使用2.50万元，结余0万元。", "2.5"),
+        ("项目投资56万元，实际决算金额44.4万元。", "44.4"),
+        ("全年预算数为60万元，执行数为55.5万元，完成预算的92.5%。", "55.5"),
+        ("发放补助资金为27.8万元。", "27.8"),
+        ("2030年实际支付348万元。", "348"),
+    ],
+)
+def test_spending_wordings_of_project_reports(tmp_path: Path, sentence: str, spent: str) -> None:
+    fields, _ = _rules_only(tmp_path, PROJECT_HEAD + sentence + "\n")
+    assert fields["funds.expenditure_total"].value == Decimal(spent)
+    assert fields["funds.expenditure_total"].status is FieldStatus.OK
+
+
+@pytest.mark.parametrize(
+    ("head", "sentence"),
+    [
+        # a unit report's 经费支出 / 拨付 is one line of its spending
+        (UNIT_HEAD, "其中培训工作经费支出3.2万元，已完成拨付1.1万元。"),
+        (UNIT_HEAD, "三公经费实际支出2.1万元。"),
+        (PROJECT_HEAD, "市财政下达资金80万元，计划支出30万元。"),
+        (PROJECT_HEAD, "分项目为①购买防火物资支付21万元；②护林员补助共支付5万元。"),
+        (PROJECT_HEAD, "项目预算支出60万元。"),  # the budget or the spending: not said
+    ],
+)
+def test_spending_lookalikes_are_not_the_total(tmp_path: Path, head: str, sentence: str) -> None:
+    fields, _ = _rules_only(tmp_path, head + sentence + "\n")
+    assert fields["funds.expenditure_total"].value is None
+
+
+def test_initial_budget_and_balance_wordings(tmp_path: Path) -> None:
+    text = PROJECT_HEAD + (
+        "2030年初青苗补偿资金预算安排70.5万元，年中追加资金10万元。"
+        "上年结转资金5万元，往年结余上级补助资金0.3万元。资金已使用80.5万元，结余0万元。\n"
+    )
+    fields, _ = _rules_only(tmp_path, text)
+    assert fields["funds.budget_initial"].value == Decimal("70.5")
+    assert fields["funds.budget_initial"].status is FieldStatus.OK
+    assert fields["funds.carryover"].value == Decimal("0")  # not last year's 5 or 0.3
+    assert fields["funds.carryover"].status is FieldStatus.OK

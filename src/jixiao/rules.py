@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 TITLE_MAX_LINES = 3
 OCR_FUZZY_MIN_CHARS = 5
 UNIT_NAME_MIN_CHARS = 4
+FILING_NOT_AFTER_CHARS = 40  # how far before a filing value `not_after` words count
 COUNT_UNITS = ["人", "名"]  # a count field's units unless the catalog names its own
 
 
@@ -43,6 +44,7 @@ class RuleContext(BaseModel):
     blocks: list[Block]
     sections: list[Section]
     fiscal_year: int | None = None
+    report_kind: str | None = None  # from the title: decides which wordings apply
     ocr: bool = False  # text came from OCR: key words may carry one misread character
 
     @property
@@ -65,12 +67,18 @@ def mentions(label: str, alias: str) -> bool:
     return alias in label
 
 
-def label_fits(spec: FieldSpec, entry: IndexedNumber, fiscal_year: int | None) -> bool:
-    """Whether the words around a figure state this field."""
+def label_fits(
+    spec: FieldSpec,
+    entry: IndexedNumber,
+    fiscal_year: int | None,
+    report_kind: str | None = None,
+) -> bool:
+    """Whether the words around a figure state this field (in a report of this kind)."""
     if any(word in entry.sentence for word in spec.sentence_not):
         return False
     if entry.label:
-        return any(mentions(entry.label, a) for a in spec.labels) and not any(
+        labels = spec.labels_for(report_kind)
+        return any(mentions(entry.label, a) for a in labels) and not any(
             mentions(entry.label, n) for n in spec.not_labels
         )
     if not entry.in_table:
@@ -120,7 +128,11 @@ def entry_value(spec: FieldSpec, entry: IndexedNumber) -> Any:
 
 def entries_for(spec: FieldSpec, ctx: RuleContext) -> list[IndexedNumber]:
     """Index entries whose label and kind fit the field."""
-    found = [e for e in ctx.index if kind_fits(spec, e) and label_fits(spec, e, ctx.fiscal_year)]
+    found = [
+        e
+        for e in ctx.index
+        if kind_fits(spec, e) and label_fits(spec, e, ctx.fiscal_year, ctx.report_kind)
+    ]
     if spec.pick == "last_in_row":
         last: dict[str, IndexedNumber] = {}
         for entry in found:
@@ -240,12 +252,17 @@ def pattern_candidates(
     The patterns run on the text without pinyin glosses, so that a mirror's
     `報(bào)告日期` reads like `報告日期`; spans are mapped back to the text.
     """
+    words = load_words()
     if patterns is None:
-        patterns = load_words().filing_patterns.get(path, ())
+        patterns = words.filing_patterns.get(path, ())
+    someone_else = words.filing_not_after.get(path)
     view, offsets = unglossed(ctx.text)
     found: list[Candidate] = []
     for pattern in patterns:
         for m in pattern.finditer(view):
+            before = view[max(0, m.start() - FILING_NOT_AFTER_CHARS) : m.start()]
+            if someone_else is not None and someone_else.search(before):
+                continue
             start, end = offsets[m.start("v")], offsets[m.end("v") - 1] + 1
             found.append(_candidate(ctx.text[start:end], ctx.text, start, end))
     return found
@@ -313,6 +330,7 @@ def run_rules(catalog: Catalog, ctx: RuleContext) -> RuleFindings:
     candidates["report_kind"] = kinds
     if kind_inferred:
         inferred.add("report_kind")
+    ctx.report_kind = kinds[0].value if kinds and not kind_inferred else None
     candidates["unit_name"] = unit_name_candidates(ctx)
     candidates.update(goal_candidates(ctx))
     words = load_words()

@@ -44,6 +44,7 @@ class Words:
     title_tail: re.Pattern[str]
     filing_patterns: dict[str, tuple[re.Pattern[str], ...]]
     filing_inferred_patterns: dict[str, tuple[re.Pattern[str], ...]]
+    filing_not_after: dict[str, re.Pattern[str]]
     goal_expected: tuple[str, ...]
     goal_achieved: tuple[str, ...]
     indicator_columns: dict[str, tuple[str, ...]]
@@ -72,6 +73,9 @@ def parse_words(raw: dict[str, Any]) -> Words:
         title_tail=_compile(raw["unit_name"]["title_tail"]),
         filing_patterns={
             path: _compile_all(patterns, **fills) for path, patterns in filing["patterns"].items()
+        },
+        filing_not_after={
+            path: re.compile(words) for path, words in filing.get("not_after", {}).items()
         },
         filing_inferred_patterns={
             path: _compile_all(patterns, **fills)
