@@ -417,3 +417,24 @@ def test_initial_budget_and_balance_wordings(tmp_path: Path) -> None:
     assert fields["funds.budget_initial"].status is FieldStatus.OK
     assert fields["funds.carryover"].value == Decimal("0")  # not last year's 5 or 0.3
     assert fields["funds.carryover"].status is FieldStatus.OK
+
+
+@pytest.mark.parametrize(
+    ("label", "path", "fits"),
+    [
+        # a form cell's wording with its unit in brackets (the figure on the line below)
+        ("结余（万元）", "funds.carryover", True),
+        ("結余 (萬元)", "funds.carryover", True),
+        ("往年结余上级补助资金", "funds.carryover", False),  # names a fund
+        ("实际使用情况(万元)", "funds.expenditure_total", True),
+        ("三公经费实际使用情况", "funds.expenditure_total", False),
+    ],
+)
+def test_wordings_with_their_unit_in_brackets(label: str, path: str, fits: bool) -> None:
+    from jixiao.numbers import IndexedNumber, NumberKind
+    from jixiao.rules import label_fits
+
+    entry = IndexedNumber(
+        start=0, end=1, text="0", value=Decimal(0), unit="万元", kind=NumberKind.MONEY, label=label
+    )
+    assert label_fits(load_catalog().field(path), entry, None) is fits
