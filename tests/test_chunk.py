@@ -3,7 +3,7 @@ import itertools
 import pytest
 
 from jixiao.catalog import load_catalog
-from jixiao.chunk import estimate_tokens, make_chunks
+from jixiao.chunk import estimate_tokens, groups_for, make_chunks
 from jixiao.core import BlockKind
 from jixiao.ingest import read_source
 from jixiao.normalize import normalize_document
@@ -56,3 +56,36 @@ def test_chunks_carry_heading_path_and_groups(example_paths) -> None:
 def test_estimate_counts_cjk_as_one_token() -> None:
     assert estimate_tokens("绩效自评") == 5
     assert estimate_tokens("a" * 35) == 11
+
+
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        ("报告日期：2031年2月3日\n联络电话 |\n5551234 |", "filing"),
+        ("報(bào)告日期:2031年 2月 3日", "filing"),  # a mirror's pinyin glosses
+        ("某某区青苗办2030年度整体支出绩效报告\n(2031年2月)\n一、基本情况", "filing"),
+        ("  2031年2月3日\n\n  (此页为封面)", "filing"),
+        ("经综合评定，本项目绩效自评等次为优秀。", "score"),
+        ("本单位2030年度整体支出绩效评价评为好。", "score"),
+        ("我办2030年度专项支出绩效自评 91分。", "score"),
+        ("项目自评分：88.5分", "score"),
+        ("年度資金總額:77.7177.71100%", "funds"),
+        ("結余 (萬元) |\n0 |", "funds"),
+        ("人員編製 |\n12 |\n實有人數 |\n11 |", "basics"),
+    ],
+)
+def test_groups_follow_the_wordings_that_state_their_fields(text: str, group: str) -> None:
+    assert group in groups_for(text, load_catalog())
+
+
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        # an honour in prose is no grade; a date inside a sentence is no cover date
+        ("3名青年被评为“2030年度优秀志愿者”。", "score"),
+        ("自评工作于2031年2月完成，报送财政局。", "filing"),
+        ("发布日期：2031-02-03 浏览次数：12", "filing"),
+    ],
+)
+def test_lookalike_wordings_do_not_ask_the_group(text: str, group: str) -> None:
+    assert group not in groups_for(text, load_catalog())

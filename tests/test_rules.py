@@ -412,3 +412,288 @@ def test_the_title_states_its_unit_and_a_placeless_name_takes_its_place(
     fields, _ = _rules_only(tmp_path, text)
     assert fields["unit_name"].value == "甲乙县水务局"
     assert fields["unit_name"].status is FieldStatus.FLAGGED
+
+
+# --- filing wordings: 报告日期 / 报告期 / 联络电话, values on the next line, cover dates ----
+
+FORM_COVER = (
+    "某某县青苗站2030年度部门（单位）整体支出绩效评价基础数据表\n"
+    "评价类型：事后评价\n"
+    "报告日期: 2031 年 2月 3日\n"
+    "某某县财政局(制)\n"
+    "一、部门(单位)基本概况\n"
+    "联系人\n\n周某\n\n"
+    "联络电话\n\n0739-5551234\n\n"
+    "职能职责概述\n\n负责全县青苗补偿工作。\n"
+)
+
+
+def test_filing_date_and_phone_as_forms_print_them(tmp_path: Path) -> None:
+    fields, _ = _rules_only(tmp_path, FORM_COVER)
+    assert fields["filing.date"].value == "2031 年 2月 3日"
+    assert fields["filing.date"].status is FieldStatus.OK
+    assert fields["filing.phone"].value == "0739-5551234"  # the number on a later line
+    assert fields["filing.phone"].status is FieldStatus.OK
+
+
+@pytest.mark.parametrize(
+    ("line", "date"),
+    [
+        ("报告期:2031 -2 - 3", "2031 -2 - 3"),
+        ("填報日期：2031年2月3日", "2031年2月3日"),
+        ("報(bào)告日期:2031年 2月 3日", "2031年 2月 3日"),  # a mirror's pinyin glosses
+    ],
+)
+def test_filing_date_wordings(tmp_path: Path, line: str, date: str) -> None:
+    fields, _ = _rules_only(tmp_path, FORM_COVER.replace("报告日期: 2031 年 2月 3日", line))
+    assert fields["filing.date"].value == date
+    assert fields["filing.date"].status is FieldStatus.OK
+
+
+def test_phone_in_a_one_cell_per_line_table_of_a_mirror(tmp_path: Path) -> None:
+    text = FORM_COVER.replace("联络电话\n\n0739-5551234\n\n", "聯(lián)絡(luò)電話 |\n5559876 |\n")
+    fields, _ = _rules_only(tmp_path, text)
+    assert fields["filing.phone"].value == "5559876"
+    assert fields["filing.phone"].status is FieldStatus.OK
+
+
+@pytest.mark.parametrize(
+    "cover",
+    [
+        "2031年2月3日\n\n  (此页为封面)\n",
+        "(2031年2月)\n",
+        "评价机构：评价组 2031年 2月3日某某县财政局(制)\n",
+    ],
+)
+def test_a_cover_date_without_its_label_is_only_flagged(tmp_path: Path, cover: str) -> None:
+    text = (
+        "某某县青苗站2030年度村务经费支出\n绩效评价报告\n"
+        + cover
+        + "一、项目概况\n项目资金10万元。\n"
+    )
+    fields, _ = _rules_only(tmp_path, text)
+    assert fields["filing.date"].value is not None
+    assert fields["filing.date"].value.startswith("2031")
+    assert fields["filing.date"].status is FieldStatus.FLAGGED
+    assert "inferred" in fields["filing.date"].flags
+
+
+def test_publishing_dates_and_file_numbers_are_no_filing_fields(tmp_path: Path) -> None:
+    text = (
+        "发布日期：2031-02-05  索引号：114306000-2031-00012\n"
+        "成文日期：2031年2月4日\n"
+        "某某县青苗站2030年度整体支出绩效自评报告\n"
+        "一、基本情况\n本站编制数6人，联系电话所列人数12人。\n"
+    )
+    fields, _ = _rules_only(tmp_path, text)
+    assert fields["filing.date"].value is None
+    assert fields["filing.phone"].value is None
+
+
+# --- grade wordings ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "grade"),
+    [
+        ("经综合评定，本项目绩效自评等次均为优秀。", "优秀"),
+        ("总体绩效评价评为好。", "好"),
+        ("本单位整体绩效自评为优 秀。", "优 秀"),
+        ("| 总分 | 100 | 93 | 优 |", "优"),
+    ],
+)
+def test_grade_wordings(tmp_path: Path, sentence: str, grade: str) -> None:
+    text = "某某县青苗站2030年度整体支出绩效自评报告\n一、自评结论\n" + sentence + "\n"
+    fields, _ = _rules_only(tmp_path, text)
+    assert fields["score.grade"].value == grade
+    assert fields["score.grade"].status is FieldStatus.OK
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "全站干部年度考核等次均为优秀。",  # a staff appraisal, not the report's grade
+        "3名职工被评为优秀共产党员。",
+        "青苗站被评为先进集体。",
+    ],
+)
+def test_grade_lookalikes_give_no_grade(tmp_path: Path, sentence: str) -> None:
+    text = "某某县青苗站2030年度整体支出绩效自评报告\n一、基本情况\n" + sentence + "\n"
+    fields, _ = _rules_only(tmp_path, text)
+    assert fields["score.grade"].value is None
+
+
+# --- staffing wordings ------------------------------------------------------------------
+
+STAFF_HEAD = "某某县青苗站2030年度整体支出绩效自评报告\n一、基本情况\n"
+
+
+def _staff(tmp_path: Path, sentence: str):
+    fields, _ = _rules_only(tmp_path, STAFF_HEAD + sentence + "\n")
+    return {p: fields[p] for p in ("staffing.authorized", "staffing.actual", "staffing.retired")}
+
+
+def test_staffing_wordings_and_their_parts(tmp_path: Path) -> None:
+    staff = _staff(
+        tmp_path,
+        "本站在职人员编制18人，其中行政编制10人、事业编制6人、工勤人员编制2人；"
+        "在职实有17人。离退休人员5人，其中离休1人，退休4人。",
+    )
+    assert staff["staffing.authorized"].value == 18  # not a part (10, 6, 2)
+    assert staff["staffing.actual"].value == 17
+    assert staff["staffing.retired"].value == 4  # 退休, not 离退休
+    assert all(f.status is FieldStatus.OK for f in staff.values()), {
+        p: f.flags for p, f in staff.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("sentence", "path", "value"),
+    [
+        ("本站行政事业总编制为64个，内设机构6个。", "staffing.authorized", 64),  # posts, 个
+        ("2030年末在职在编实有行政人员27人。", "staffing.actual", 27),
+        ("财政供养人员情况：编制数30人，在职 28人，退休11人。", "staffing.actual", 28),
+        ("本站正式职工26人，退休职工9人。", "staffing.actual", 26),
+    ],
+)
+def test_staffing_prose_wordings(tmp_path: Path, sentence: str, path: str, value: int) -> None:
+    field = _staff(tmp_path, sentence)[path]
+    assert field.value == value
+    assert field.status is FieldStatus.OK
+
+
+def test_a_count_of_bodies_is_no_staffing(tmp_path: Path) -> None:
+    staff = _staff(tmp_path, "本站内设机构6个，下属单位3个。")
+    assert staff["staffing.authorized"].value is None
+
+
+def test_only_retired_and_long_retired_together_is_flagged(tmp_path: Path) -> None:
+    retired = _staff(tmp_path, "本站在职人员30人，离退休人员9人。")["staffing.retired"]
+    assert retired.value == 9
+    assert retired.status is FieldStatus.FLAGGED
+    assert "inferred" in retired.flags
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "退休人员12人。在职人员较上年减少2人，原因是本年退休2人、调入1人。",
+        "退休人员12人。本年辞职1人，退休2人，死亡1人。",
+    ],
+)
+def test_the_years_retirements_are_no_retired_count(tmp_path: Path, sentence: str) -> None:
+    retired = _staff(tmp_path, sentence)["staffing.retired"]
+    assert retired.value == 12
+    assert retired.status is FieldStatus.OK  # the flow (2) is no conflicting figure
+
+
+# --- score wordings ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "score"),
+    [
+        ("经自评，本项目绩效自评分为91.5分。", Decimal("91.5")),
+        ("项目自评分：87分", Decimal("87")),
+        ("经综合评价，综合评分为88分。", Decimal("88")),
+        ("我站2030年度专项支出绩效自评 93分，等次为优秀。", Decimal("93")),
+    ],
+)
+def test_score_wordings(tmp_path: Path, sentence: str, score: Decimal) -> None:
+    fields, _ = _rules_only(tmp_path, STAFF_HEAD + sentence + "\n")
+    assert fields["score.total"].value == score
+    assert fields["score.total"].status is FieldStatus.OK
+
+
+def test_part_scores_and_full_marks_are_no_total(tmp_path: Path) -> None:
+    text = STAFF_HEAD + "满分100分。其中产出指标自评得分38分，满意度指标自评 9分。\n"
+    fields, _ = _rules_only(tmp_path, text)
+    assert fields["score.total"].value is None
+
+
+def test_a_project_managers_phone_is_not_the_filing_contact(tmp_path: Path) -> None:
+    row = "| 项目负责人 | 赵某 | 联系电话 | 13900001111 |\n"
+    fields, _ = _rules_only(
+        tmp_path, FORM_COVER.replace("联系人\n\n周某\n\n联络电话\n\n0739-5551234\n\n", row)
+    )
+    assert fields["filing.phone"].value is None
+    contact = "| 联系人 | 周某 | 联系电话 | 13900001111 |\n"
+    fields, _ = _rules_only(
+        tmp_path, FORM_COVER.replace("联系人\n\n周某\n\n联络电话\n\n0739-5551234\n\n", contact)
+    )
+    assert fields["filing.phone"].value == "13900001111"
+    assert fields["filing.phone"].status is FieldStatus.OK
+
+
+# --- spending, budget and balance wordings in prose --------------------------------------
+
+PROJECT_HEAD = "某某县2030年度青苗补偿资金项目支出绩效自评报告\n一、项目资金情况\n"
+UNIT_HEAD = "某某县青苗站2030年度部门整体支出绩效自评报告\n一、预算执行情况\n"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "spent"),
+    [
+        ("项目资金共50万元，截至2030年11月30日，已完成拨付48.5万元，执行率97%。", "48.5"),
+        ("2030年度青苗补偿工作经费支出12.34万元。", "12.34"),
+        ("项目共支付33.3万元，到位资金支付率为95%。", "33.3"),
+        ("资金已使用2.50万元，结余0万元。", "2.5"),
+        ("项目投资56万元，实际决算金额44.4万元。", "44.4"),
+        ("全年预算数为60万元，执行数为55.5万元，完成预算的92.5%。", "55.5"),
+        ("发放补助资金为27.8万元。", "27.8"),
+        ("2030年实际支付348万元。", "348"),
+    ],
+)
+def test_spending_wordings_of_project_reports(tmp_path: Path, sentence: str, spent: str) -> None:
+    fields, _ = _rules_only(tmp_path, PROJECT_HEAD + sentence + "\n")
+    assert fields["funds.expenditure_total"].value == Decimal(spent)
+    assert fields["funds.expenditure_total"].status is FieldStatus.OK
+
+
+@pytest.mark.parametrize(
+    ("head", "sentence"),
+    [
+        # a unit report's 经费支出 / 拨付 is one line of its spending
+        (UNIT_HEAD, "其中培训工作经费支出3.2万元，已完成拨付1.1万元。"),
+        (UNIT_HEAD, "三公经费实际支出2.1万元。"),
+        (PROJECT_HEAD, "市财政下达资金80万元，计划支出30万元。"),
+        (PROJECT_HEAD, "分项目为①购买防火物资支付21万元；②护林员补助共支付5万元。"),
+        (PROJECT_HEAD, "项目预算支出60万元。"),  # the budget or the spending: not said
+    ],
+)
+def test_spending_lookalikes_are_not_the_total(tmp_path: Path, head: str, sentence: str) -> None:
+    fields, _ = _rules_only(tmp_path, head + sentence + "\n")
+    assert fields["funds.expenditure_total"].value is None
+
+
+def test_initial_budget_and_balance_wordings(tmp_path: Path) -> None:
+    text = PROJECT_HEAD + (
+        "2030年初青苗补偿资金预算安排70.5万元，年中追加资金10万元。"
+        "上年结转资金5万元，往年结余上级补助资金0.3万元。资金已使用80.5万元，结余0万元。\n"
+    )
+    fields, _ = _rules_only(tmp_path, text)
+    assert fields["funds.budget_initial"].value == Decimal("70.5")
+    assert fields["funds.budget_initial"].status is FieldStatus.OK
+    assert fields["funds.carryover"].value == Decimal("0")  # not last year's 5 or 0.3
+    assert fields["funds.carryover"].status is FieldStatus.OK
+
+
+@pytest.mark.parametrize(
+    ("label", "path", "fits"),
+    [
+        # a form cell's wording with its unit in brackets (the figure on the line below)
+        ("结余（万元）", "funds.carryover", True),
+        ("結余 (萬元)", "funds.carryover", True),
+        ("往年结余上级补助资金", "funds.carryover", False),  # names a fund
+        ("实际使用情况(万元)", "funds.expenditure_total", True),
+        ("三公经费实际使用情况", "funds.expenditure_total", False),
+    ],
+)
+def test_wordings_with_their_unit_in_brackets(label: str, path: str, fits: bool) -> None:
+    from jixiao.numbers import IndexedNumber, NumberKind
+    from jixiao.rules import label_fits
+
+    entry = IndexedNumber(
+        start=0, end=1, text="0", value=Decimal(0), unit="万元", kind=NumberKind.MONEY, label=label
+    )
+    assert label_fits(load_catalog().field(path), entry, None) is fits

@@ -50,6 +50,13 @@ class LookAlikes(BaseModel):
     sentence_not: list[str] = Field(default_factory=list)
 
 
+class FallbackSpec(BaseModel):
+    """Wordings read only when a field's own find nothing (their values are inferred)."""
+
+    labels: list[str]
+    not_labels: list[str] = Field(default_factory=list, alias="not")
+
+
 class FieldSpec(BaseModel):
     path: str
     zh: str
@@ -58,6 +65,8 @@ class FieldSpec(BaseModel):
     hint: str = ""
     choices: list[str] = Field(default_factory=list)
     labels: list[str] = Field(default_factory=list)
+    # wordings that state the field only in reports of one kind ("project": 已完成拨付)
+    kind_labels: dict[str, list[str]] = Field(default_factory=dict)
     not_labels: list[str] = Field(default_factory=list, alias="not")
     sentence_not: list[str] = Field(default_factory=list)
     cells: list[tuple[str, str]] = Field(default_factory=list)
@@ -74,6 +83,8 @@ class FieldSpec(BaseModel):
                 not_labels += extra.not_labels
                 sentence_not += extra.sentence_not
         return not_labels, sentence_not
+    units: list[str] = Field(default_factory=list)  # count units; empty: 人 and 名
+    fallback: FallbackSpec | None = None
 
     @property
     def key(self) -> str:
@@ -83,6 +94,12 @@ class FieldSpec(BaseModel):
     @property
     def numeric(self) -> bool:
         return self.kind in NUMERIC_KINDS
+
+    def labels_for(self, report_kind: str | None) -> list[str]:
+        """The field's wordings in a report of this kind (None: kind unknown)."""
+        if report_kind is None:
+            return self.labels
+        return self.labels + self.kind_labels.get(report_kind, [])
 
 
 class ListSpec(BaseModel):

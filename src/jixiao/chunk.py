@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from functools import cache
 
 from jixiao.catalog import Catalog
 from jixiao.core import Block, BlockKind, Chunk, Section, Span
-from jixiao.patterns import SENTENCE_END_RE
+from jixiao.patterns import SENTENCE_END_RE, fold_for_matching
 
 logger = logging.getLogger(__name__)
 
@@ -63,15 +64,33 @@ def _chunk(text: str, index: int, pieces: list[tuple[Span, list[str]]], catalog:
 
 
 def groups_for(body: str, catalog: Catalog, first: bool = False) -> list[str]:
-    """The field groups whose trigger words occur in the chunk (basics always first)."""
+    """The field groups whose trigger words occur in the chunk (basics always first).
+
+    Triggers are plain words or, after "re:", patterns matched line by line; both are
+    also tried on the chunk with pinyin glosses taken out (mirror sites print
+    `報(bào)告日期`), so a glossed wording still asks its group.
+    """
+    folded = fold_for_matching(body)
+    views = (body, folded) if folded != body else (body,)
     groups = [
         name
         for name, group in catalog.groups.items()
-        if any(word in body for word in group.triggers)
+        if any(trigger_hits(word, view) for word in group.triggers for view in views)
     ]
     if first and "basics" not in groups:
         groups.insert(0, "basics")
     return groups
+
+
+def trigger_hits(trigger: str, body: str) -> bool:
+    if trigger.startswith("re:"):
+        return _trigger_pattern(trigger[3:]).search(body) is not None
+    return trigger in body
+
+
+@cache
+def _trigger_pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.MULTILINE)
 
 
 def _pieces(text: str, sections: list[Section], budget: int) -> Iterator[tuple[Span, list[str]]]:

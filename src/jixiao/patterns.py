@@ -51,6 +51,8 @@ DATE_RE = re.compile(
     rf"(?<!\d){YEAR}(?:[.\-/]\d{{1,2}}[.\-/]\d{{1,2}}|年\d{{1,2}}月(?:\d{{1,2}}[日号])?)(?!\d)"
 )
 
+# A pinyin gloss right after a character, as mirror sites print them: 報(bào), 執（zhí）.
+
 SENTENCE_END_CHARS = "。！？；!?;"
 SENTENCE_END_RE = re.compile(f"[{SENTENCE_END_CHARS}]")
 # A sentence or a line: where a figure's clause context stops in prose and cells alike.

@@ -42,6 +42,8 @@ UNIT_NAME_MIN_CHARS = 4
 TITLE_LINE_MIN_CHARS = 4  # a first title line names at least a unit or a year
 TITLE_CONTINUATION_MAX_LEAD = 6
 CHROME_REACH = 30  # how far before a label portal metadata makes it the page's label
+FILING_NOT_AFTER_CHARS = 40  # how far before a filing value `not_after` words count
+COUNT_UNITS = ["人", "名"]  # a count field's units unless the catalog names its own
 
 
 class RuleContext(BaseModel):
@@ -106,7 +108,7 @@ def label_fits(
         return any(
             mentions(reading, alias)
             for reading in label_readings(entry.label)
-            for alias in spec.labels
+            for alias in spec.labels_for(report_kind)
         )
     if not entry.in_table:
         return False
@@ -140,7 +142,8 @@ def kind_fits(spec: FieldSpec, entry: IndexedNumber) -> bool:
             return entry.kind == "percent" and entry.comparator is None
         case FieldKind.COUNT:
             integral = entry.value == entry.value.to_integral_value()
-            people = entry.unit in ("人", "名") or (entry.kind == "plain" and entry.in_table)
+            units = spec.units or COUNT_UNITS
+            people = entry.unit in units or (entry.kind == "plain" and entry.in_table)
             return integral and people and entry.comparator is None
         case FieldKind.SCORE:
             # A score cell may have taken the money unit of the table it sits in.
@@ -708,11 +711,30 @@ def find_word(word: str, text: str, ocr: bool = False) -> int | None:
     return match.start() if match else None
 
 
-def pattern_candidates(path: str, ctx: RuleContext) -> list[Candidate]:
-    return [
-        _candidate(m.group("v"), ctx.text, m.start("v"), m.end("v"))
-        for m in load_words().filing_patterns[path].finditer(ctx.text)
-    ]
+def pattern_candidates(
+    path: str, ctx: RuleContext, patterns: tuple[re.Pattern[str], ...] | None = None
+) -> list[Candidate]:
+    """Values of a field read by its patterns (words.toml `[filing.patterns]`).
+
+    The patterns run on the text's matching view (pinyin glosses removed, traditional
+    folded), so that a mirror's `報(bào)告日期` reads like `报告日期`; the values are the
+    printed text, their spans mapped back.
+    """
+    words = load_words()
+    if patterns is None:
+        patterns = words.filing_patterns.get(path, ())
+    someone_else = words.filing_not_after.get(path)
+    folded = folded_view(ctx.text)
+    view = folded.text
+    found: list[Candidate] = []
+    for pattern in patterns:
+        for m in pattern.finditer(view):
+            before = view[max(0, m.start() - FILING_NOT_AFTER_CHARS) : m.start()]
+            if someone_else is not None and someone_else.search(before):
+                continue
+            start, end = folded.span(m.start("v"), m.end("v"))
+            found.append(_candidate(ctx.text[start:end], ctx.text, start, end))
+    return found
 
 
 def goal_candidates(ctx: RuleContext) -> dict[str, list[Candidate]]:
@@ -784,11 +806,24 @@ def run_rules(catalog: Catalog, ctx: RuleContext) -> RuleFindings:
     if name_inferred:
         inferred.add("unit_name")
     candidates.update(goal_candidates(ctx))
-    for path in load_words().filing_patterns:
+    words = load_words()
+    for path in words.filing_patterns:
         candidates[path] = pattern_candidates(path, ctx)
+    for path, patterns in words.filing_inferred_patterns.items():
+        if not candidates.get(path):
+            candidates[path] = pattern_candidates(path, ctx, patterns)
+            if candidates[path]:
+                inferred.add(path)
     for spec in catalog.fields:
         if spec.path not in candidates:
             candidates[spec.path] = numeric_candidates(spec, ctx) if spec.numeric else []
+        if not candidates[spec.path] and spec.fallback is not None and spec.numeric:
+            wider = spec.model_copy(
+                update={"labels": spec.fallback.labels, "not_labels": spec.fallback.not_labels}
+            )
+            candidates[spec.path] = numeric_candidates(wider, ctx)
+            if candidates[spec.path]:
+                inferred.add(spec.path)
     return RuleFindings(
         candidates=candidates,
         inferred=inferred,

@@ -25,13 +25,19 @@ logger = logging.getLogger(__name__)
 
 
 def _compile(pattern: str, **fills: str) -> re.Pattern[str]:
-    for name, value in {"year": YEAR, **fills}.items():
+    for name, value in {**fills, "year": YEAR}.items():
         pattern = pattern.replace("{" + name + "}", value)
     return re.compile(pattern)
 
 
 def _any_of(patterns: list[str]) -> re.Pattern[str]:
     return _compile("|".join(f"(?:{p})" for p in patterns))
+
+
+def _compile_all(patterns: str | list[str], **fills: str) -> tuple[re.Pattern[str], ...]:
+    """One pattern or a list of them, compiled in order."""
+    listed = [patterns] if isinstance(patterns, str) else patterns
+    return tuple(_compile(pattern, **fills) for pattern in listed)
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,9 @@ class Words:
     name_code: re.Pattern[str]
     title_year_suffix: re.Pattern[str]
     title_name_tail: re.Pattern[str]
-    filing_patterns: dict[str, re.Pattern[str]]
+    filing_patterns: dict[str, tuple[re.Pattern[str], ...]]
+    filing_inferred_patterns: dict[str, tuple[re.Pattern[str], ...]]
+    filing_not_after: dict[str, re.Pattern[str]]
     goal_expected: tuple[str, ...]
     goal_achieved: tuple[str, ...]
     indicator_columns: dict[str, tuple[str, ...]]
@@ -79,7 +87,8 @@ class Words:
 
 
 def parse_words(raw: dict[str, Any]) -> Words:
-    name_end = raw["filing"]["name_end"]
+    filing = raw["filing"]
+    fills = {key: filing[key] for key in ("name_end", "date", "phone", "gap", "grade")}
     suffixes = sorted(raw["unit_name"]["org_suffixes"], key=len, reverse=True)
     projects = raw["projects"]
     kinds, title, unit = raw["report_kind"], raw["title"], raw["unit_name"]
@@ -110,8 +119,14 @@ def parse_words(raw: dict[str, Any]) -> Words:
         title_year_suffix=_compile(unit["title_year_suffix"]),
         title_name_tail=_compile(unit["title_name_tail"]),
         filing_patterns={
-            path: _compile(pattern, name_end=name_end)
-            for path, pattern in raw["filing"]["patterns"].items()
+            path: _compile_all(patterns, **fills) for path, patterns in filing["patterns"].items()
+        },
+        filing_not_after={
+            path: re.compile(words) for path, words in filing.get("not_after", {}).items()
+        },
+        filing_inferred_patterns={
+            path: _compile_all(patterns, **fills)
+            for path, patterns in filing.get("inferred_patterns", {}).items()
         },
         goal_expected=tuple(raw["goals"]["expected"]),
         goal_achieved=tuple(raw["goals"]["achieved"]),
