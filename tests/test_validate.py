@@ -288,3 +288,26 @@ def test_an_implausible_rules_reading_does_not_replace_the_models(tmp_path: Path
     assert fields["funds.execution_rate"].value == Decimal(100)
     assert fields["funds.execution_rate"].status is FieldStatus.FLAGGED
     assert "proposed_by_rules" not in _codes(flags, "funds.execution_rate")
+
+
+GLUED_FORM = (
+    "某某县防疫站2031年度部门整体支出绩效自评报告\n"
+    "年度预算申请(万元)年初预算数全年预算数全年执行数分值执行率得分"
+    "年度资金总额1357.241357.241357.2410100%10按收入性质分:1357.24按支出性质分:1357.24\n"
+)
+
+
+def test_a_model_reading_glued_cells_whole_leaves_the_forms_reading(tmp_path: Path) -> None:
+    _, alone, _ = _settle_text(tmp_path, GLUED_FORM)
+    assert alone["funds.expenditure_total"].value == Decimal("1357.24")
+    assert alone["funds.expenditure_total"].status is FieldStatus.OK
+    # the model took the glued run for one figure: the arithmetic-confirmed split stands
+    glued = {"funds_expenditure_total": {"value": "1357.241357", "quote": "1357.241357.24"}}
+    _, fields, flags = _settle_text(tmp_path, GLUED_FORM, glued)
+    assert fields["funds.expenditure_total"].value == Decimal("1357.24")
+    assert fields["funds.expenditure_total"].status is FieldStatus.OK
+    # a figure printed nowhere, not even glued, is still a fabrication
+    made_up = {"funds_expenditure_total": {"value": "1375.42", "quote": "年度资金总额"}}
+    _, fields, flags = _settle_text(tmp_path, GLUED_FORM, made_up)
+    assert fields["funds.expenditure_total"].status is FieldStatus.FLAGGED
+    assert "not_in_source" in _codes(flags, "funds.expenditure_total")

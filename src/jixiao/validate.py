@@ -23,6 +23,7 @@ figure.
 from __future__ import annotations
 
 import logging
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -135,6 +136,28 @@ def ground_model_value(
     return "not_in_source", []
 
 
+def read_a_glued_run(model_value: Any, rule_group: list[Candidate], text: str) -> bool:
+    """Whether a model figure the text never prints alone is the digits of a glued run of
+    cells (`2456.182456.18…`) read whole: where the rules read their value, or beginning
+    with the rules' value."""
+    if not isinstance(model_value, Decimal):
+        return False
+    digits = format_decimal(model_value)
+    rules_value = rule_group[0].value
+    starts_with_rules = isinstance(rules_value, Decimal) and digits.startswith(
+        format_decimal(rules_value)
+    )
+    spans = [(e.start, e.end) for c in rule_group for e in c.evidence]
+    for match in re.finditer(re.escape(digits), text):
+        a, b = match.start(), match.end()
+        glued = (b < len(text) and text[b] in "0123456789.%") or (
+            a > 0 and text[a - 1] in "0123456789."
+        )
+        if glued and (starts_with_rules or any(a <= start < b for start, _ in spans)):
+            return True
+    return False
+
+
 MODEL_MESSAGES = {
     "weak_label": (
         "{zh} = {value}: the report prints this figure, but not under a label for this field"
@@ -203,6 +226,19 @@ def settle_scalar(
             conflict_if_any(field.value)
             if inferred:
                 add("inferred", Severity.WARNING, f"{spec.zh}: inferred, not stated in the title")
+            return flags
+        if (
+            code == "not_in_source"
+            and rules_value is not None
+            and not inferred
+            and read_a_glued_run(field.value, groups[0], ctx.text)
+        ):
+            # The model read a run of cells that lost their separators as one figure; the
+            # rules split that run where the form's arithmetic confirms it: their reading
+            # stands, as it would with no model.
+            field.value = rules_value
+            field.evidence = unique_spans(groups[0])
+            conflict_if_any(rules_value)
             return flags
         severity = load_flags()[code].severity
         add(code, severity, MODEL_MESSAGES[code].format(zh=spec.zh, value=shown(field.value)))
