@@ -697,3 +697,23 @@ def test_wordings_with_their_unit_in_brackets(label: str, path: str, fits: bool)
         start=0, end=1, text="0", value=Decimal(0), unit="万元", kind=NumberKind.MONEY, label=label
     )
     assert label_fits(load_catalog().field(path), entry, None) is fits
+
+
+def test_wages_breaking_down_total_spending_are_not_basic_spendings_personnel(
+    tmp_path: Path,
+) -> None:
+    # 其中 after the basic spending figure: its parts
+    basic = "2031年度某某县档案馆整体支出绩效自评报告\n基本支出70.1万元，其中：工资福利支出60.5万元，商品和服务支出9.6万元。\n"
+    fields, _ = _rules_only(tmp_path, basic)
+    assert fields["funds.personnel"].value == Decimal("60.5")
+    assert fields["funds.personnel"].status is FieldStatus.OK
+    assert fields["funds.public"].value == Decimal("9.6")
+    # 其中 after the total spending: an economic breakdown of all spending, not of 基本支出
+    total = (
+        "2031年度某某县档案馆整体支出绩效自评报告\n"
+        "支出：806.17万元，同比减少104.71万元。其中：工资福利支出452.93万元，"
+        "商品和服务支出297.93万元，对个人和家庭的补助支出52.54万元。\n"
+    )
+    fields, _ = _rules_only(tmp_path, total)
+    assert fields["funds.personnel"].value is None
+    assert fields["funds.public"].value is None

@@ -85,6 +85,9 @@ class FieldSpec(BaseModel):
         return not_labels, sentence_not
     units: list[str] = Field(default_factory=list)  # count units; empty: 人 and 名
     fallback: FallbackSpec | None = None
+    # the field whose part this one is (人员经费 of 基本支出): a figure introduced by 其中
+    # after a figure of another whole (the total's 工资福利支出) is not this field
+    part_of: str | None = None
 
     @property
     def key(self) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 import regex
 from pydantic import BaseModel, ConfigDict
 
-from jixiao.catalog import Catalog, FieldKind, FieldSpec
+from jixiao.catalog import Catalog, FieldKind, FieldSpec, load_catalog
 from jixiao.core import Block, BlockKind, Candidate, Cell, Origin, Section
 from jixiao.evidence import evidence_of, squash
 from jixiao.figures import strip_zeros
@@ -179,6 +179,8 @@ def entries_for(spec: FieldSpec, ctx: RuleContext) -> list[IndexedNumber]:
     if any(not e.item for e in found):
         found = [e for e in found if not e.item]
     found = [e for e in found if not _part_of(e, found, ctx.text)]
+    if spec.part_of is not None:
+        found = [e for e in found if not _part_of_another_whole(spec.part_of, e, ctx)]
     if spec.pick == "last_in_row":
         last: dict[str, IndexedNumber] = {}
         for entry in found:
@@ -202,6 +204,39 @@ def _part_of(entry: IndexedNumber, found: list[IndexedNumber], text: str) -> boo
         if any(word in between for word in load_words().part_words):
             return True
     return False
+
+
+def _part_of_another_whole(whole_path: str, entry: IndexedNumber, ctx: RuleContext) -> bool:
+    """Whether a prose figure comes after 其中 (in its own clause) whose nearest money
+    figure before it on its line (a year-on-year change aside) states another whole:
+    支出 N 万元…其中：工资福利支出 M 万元 breaks down the total, not 基本支出."""
+    if entry.in_table:
+        return False
+    line_start = ctx.text.rfind("\n", 0, entry.start) + 1
+    before = ctx.text[line_start : entry.start]
+    at = max(before.rfind(word) for word in load_words().part_words)
+    if at < 0 or SENTENCE_OR_LINE_END_RE.search(before[at:]):
+        return False
+    anchor = line_start + at
+    earlier = [
+        e
+        for e in ctx.index
+        if line_start <= e.start and e.end <= anchor and e.kind == "money" and not e.in_table
+    ]
+    words = load_words()
+    stated = [e for e in earlier if not any(w in e.label for w in words.change_words)]
+    if not stated:
+        return False
+    last = stated[-1]
+    catalog = load_catalog()
+
+    def fits(path: str) -> bool:
+        spec = catalog.field(path)
+        return kind_fits(spec, last) and label_fits(spec, last, ctx.fiscal_year, ctx.report_kind)
+
+    # Only a figure known to be another whole makes the parts its own; an unlabelled one
+    # (a misprinted 基本支) leaves them to the field.
+    return not fits(whole_path) and any(fits(path) for path in words.wholes if path != whole_path)
 
 
 def _candidate(value: Any, text: str, start: int, end: int) -> Candidate:

@@ -82,6 +82,8 @@ class Words:
     execution_rows: tuple[str, ...]
     label_tails: tuple[str, ...]
     part_words: tuple[str, ...]
+    change_words: tuple[str, ...]
+    wholes: tuple[str, ...]
     name_short_forms: tuple[tuple[str, str], ...]
     non_money_headers: tuple[str, ...]
 
@@ -143,6 +145,8 @@ def parse_words(raw: dict[str, Any]) -> Words:
         execution_rows=tuple(raw["execution"]["rows"]),
         label_tails=tuple(raw["grounding"]["label_tails"]),
         part_words=tuple(raw["grounding"]["part_words"]),
+        change_words=tuple(raw["grounding"]["change_words"]),
+        wholes=tuple(raw["grounding"]["wholes"]),
         name_short_forms=tuple(
             (pair[0], pair[1]) for pair in raw["grounding"]["name_short_forms"]
         ),
