@@ -26,6 +26,11 @@ from jixiao.settings import LLMMode, ProviderName, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
+# A TOML config file; typer checks that it exists and is a file before the command runs.
+ConfigOption = Annotated[
+    Path | None, typer.Option(help="TOML config file.", exists=True, dir_okay=False)
+]
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -70,7 +75,7 @@ def extract(
     ] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="LLM cache folder.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the LLM cache.")] = False,
-    config: Annotated[Path | None, typer.Option(help="TOML config file.")] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Extract every report under INPUTS into one JSON per report in --out.
 
@@ -189,7 +194,7 @@ def record(
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
     model: Annotated[str | None, typer.Option(help="Model name at the endpoint.")] = None,
     mode: Annotated[LLMMode | None, typer.Option(help="instructor mode.")] = None,
-    config: Annotated[Path | None, typer.Option(help="TOML config file.")] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Refresh golden cases' recordings from a live endpoint (JIXIAO_* settings)."""
     from jixiao.golden import case_dirs, record_case
@@ -226,14 +231,16 @@ def _count_cells(counts: dict[str, int]) -> list[str]:
 
 @app.command()
 def regress(
-    root: Annotated[Path, typer.Argument(help="The golden corpus folder.")] = Path("golden"),
+    root: Annotated[
+        Path, typer.Argument(help="The golden corpus folder.", exists=True, file_okay=False)
+    ] = Path("golden"),
     live: Annotated[bool, typer.Option("--live", help="Ask the endpoint, not recordings.")] = False,
     update_baseline: Annotated[
         bool, typer.Option("--update-baseline", help="Accept the current outcomes.")
     ] = False,
     junit: Annotated[Path | None, typer.Option(help="Write JUnit XML here.")] = None,
     summary: Annotated[Path | None, typer.Option(help="Write the JSON summary here.")] = None,
-    config: Annotated[Path | None, typer.Option(help="TOML config file.")] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Replay every golden case offline and compare each field with the reviewed truth.
 
@@ -248,9 +255,6 @@ def regress(
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
     provider = ProviderName.OPENAI if live else ProviderName.REPLAY
     settings = _llm_settings(config, provider=provider, use_cache=False)
-    if not root.is_dir():
-        console.print(f"[red]no such folder:[/] {root}")
-        raise typer.Exit(EXIT_USAGE)
     result = run_regress(root, settings, update_baseline=update_baseline)
     table = Table(title=f"jixiao regress {root} ({'live' if live else 'replay'})")
     for column in (
@@ -364,7 +368,7 @@ def promote(
     name: Annotated[str, typer.Argument(help="The report's name in OUT_DIR.")],
     case: Annotated[Path, typer.Argument(help="The new golden case folder (golden/<case>).")],
     cache_dir: Annotated[Path | None, typer.Option(help="LLM cache the run used.")] = None,
-    config: Annotated[Path | None, typer.Option(help="TOML config file.")] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Make a reviewed report a golden case: its input, recordings from the cache, and the
     reviewed values as expected.json."""
