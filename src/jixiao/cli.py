@@ -305,6 +305,10 @@ def review(
     out_dir: Annotated[Path, typer.Argument(help="The output folder of an extract run.")],
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(help="A host name besides this machine's the page may be reached by."),
+    ] = None,
     reviewer: Annotated[str | None, typer.Option(help="Your name (default: OS user).")] = None,
     timezone: Annotated[
         str,
@@ -329,7 +333,8 @@ def review(
         raise typer.Exit(EXIT_USAGE) from exc
     name = reviewer or getpass.getuser()
     console.print(f"审核 {out_dir}，审核人 {name}：http://{host}:{port}/")
-    uvicorn.run(create_app(out_dir, name, timezone), host=host, port=port, log_level="warning")
+    app = create_app(out_dir, name, timezone, allowed_hosts=allow_host or [])
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @app.command("export")

@@ -31,6 +31,8 @@ from jixiao.review.promote import promote_report
 from jixiao.settings import Settings
 from recorded_server import recorded_server
 
+LOCAL = "http://127.0.0.1:8765"  # the review server answers only this machine's names
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -274,11 +276,13 @@ def test_a_reviewer_clears_all_four_examples(
     new_row.locator('input[name="cell.actual"]').fill("2")
     new_row.locator("button.row-add").click()
     page.wait_for_selector('.field[data-field="projects"] tr.added')
-    _decide_by_key(page, "unit_name", "a")
-    assert "reviewed" in _card(page, "unit_name").get_attribute("class")
-    _decide_by_key(page, "unit_name", "u")
-    assert "flagged" in _card(page, "unit_name").get_attribute("class")
-    assert "撤销" in _card(page, "unit_name").locator(".history li").first.inner_text()
+    open_field = page.locator('.field.flagged:not([data-field="projects"])').first
+    undone = open_field.get_attribute("data-field")
+    _decide_by_key(page, undone, "a")
+    assert "reviewed" in _card(page, undone).get_attribute("class")
+    _decide_by_key(page, undone, "u")
+    assert "flagged" in _card(page, undone).get_attribute("class")
+    assert "撤销" in _card(page, undone).locator(".history li").first.inner_text()
     # a report with open fields cannot be marked done
     page.keyboard.press("d")
     page.wait_for_selector("#toast:not([hidden])")
@@ -408,7 +412,7 @@ def test_report_text_is_escaped(tmp_path: Path, browser) -> None:
         encoding="utf-8",
     )
     assert CliRunner().invoke(cli, ["extract", str(inputs), "--out", str(out)]).exit_code == 0
-    client = TestClient(create_app(out, "tester"))
+    client = TestClient(create_app(out, "tester"), base_url=LOCAL)
     html = client.get("/r/evil").text
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html
     page = browser.new_page()
@@ -421,7 +425,7 @@ def test_report_text_is_escaped(tmp_path: Path, browser) -> None:
 
 
 def test_paths_outside_the_folder_and_cross_origin_posts_are_refused(examples_out: Path) -> None:
-    client = TestClient(create_app(examples_out, "tester"))
+    client = TestClient(create_app(examples_out, "tester"), base_url=LOCAL)
     assert client.get("/r/../../../etc/passwd").status_code == 404
     assert client.get("/r/%2e%2e/%2e%2e/etc/passwd").status_code == 404
     assert client.get("/static/../review.py").status_code == 404
@@ -430,7 +434,7 @@ def test_paths_outside_the_folder_and_cross_origin_posts_are_refused(examples_ou
     assert client.post(f"/r/{name}/decide", data=form).status_code == 403
     evil = client.post(f"/r/{name}/decide", data=form, headers={"origin": "http://evil.example"})
     assert evil.status_code == 403
-    ok = client.post(f"/r/{name}/decide", data=form, headers={"origin": "http://testserver"})
+    ok = client.post(f"/r/{name}/decide", data=form, headers={"origin": LOCAL})
     assert ok.status_code == 200
 
 
@@ -451,7 +455,7 @@ def test_candidates_come_from_the_saved_index_not_the_rules(
         (jixiao.segment, "segment"),
     ):
         monkeypatch.setattr(module, name, refuse)
-    client = TestClient(create_app(examples_out, "tester"))
+    client = TestClient(create_app(examples_out, "tester"), base_url=LOCAL)
     name = sorted(p.name[: -len(".index.jsonl")] for p in examples_out.glob("0*.index.jsonl"))[0]
     html = client.get(f"/r/{name}").text
     assert 'class="candidate fits"' in html
@@ -465,7 +469,7 @@ def test_an_output_without_a_saved_index_opens_without_candidates(
 
     old = tmp_path / "old"
     shutil.copytree(examples_out, old, ignore=shutil.ignore_patterns("*.index.jsonl", "*.sqlite"))
-    client = TestClient(create_app(old, "tester"))
+    client = TestClient(create_app(old, "tester"), base_url=LOCAL)
     name = sorted(p.stem for p in old.glob("0*.json"))[0]
     response = client.get(f"/r/{name}")
     assert response.status_code == 200

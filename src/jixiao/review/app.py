@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from importlib import resources
@@ -67,6 +68,7 @@ from jixiao.review.decisions import (
     DecisionStore,
     ReportState,
 )
+from jixiao.review.guard import RequestGuard
 
 logger = logging.getLogger(__name__)
 
@@ -567,10 +569,20 @@ def _filtered(rows: list[dict[str, Any]], query: dict[str, str]) -> list[dict[st
     return sorted(kept, key=keys.get(sort, keys["risk"]))
 
 
-def create_app(out_dir: Path, reviewer: str, timezone: str = DEFAULT_TIMEZONE) -> FastAPI:
-    """The review app for `out_dir`, deciding as `reviewer`, showing times in `timezone`."""
+def create_app(
+    out_dir: Path,
+    reviewer: str,
+    timezone: str = DEFAULT_TIMEZONE,
+    allowed_hosts: Iterable[str] = (),
+) -> FastAPI:
+    """The review app for `out_dir`, deciding as `reviewer`, showing times in `timezone`.
+
+    It answers only requests naming this machine (loopback names) or one of
+    `allowed_hosts`, and takes state-changing requests only from its own pages (see
+    `guard.RequestGuard`)."""
     review = ReviewApp(out_dir, reviewer, timezone)
     app = FastAPI(title="jixiao 审核", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(RequestGuard, allowed_hosts=tuple(allowed_hosts))
     web = resources.files("jixiao.review") / "web"
     templates = Jinja2Templates(directory=str(web / "templates"))  # autoescapes .html
     app.mount("/static", StaticFiles(directory=str(web / "static")), name="static")

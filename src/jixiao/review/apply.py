@@ -44,16 +44,32 @@ def strip_rows(reviewed: dict[str, Any]) -> dict[str, Any]:
     return reviewed
 
 
+def _leaves(out_dir: Path, path: Path) -> bool:
+    """Whether a path found under `out_dir` is, or passes through, a symbolic link: what
+    it names may lie anywhere on the machine, so the server never reads it."""
+    current = path
+    while current != out_dir and current != current.parent:
+        if current.is_symlink():
+            return True
+        current = current.parent
+    return False
+
+
 def list_reports(out_dir: Path) -> dict[str, Path]:
     """Report outputs under `out_dir` by name (their path relative to it, no suffix)."""
     found: dict[str, Path] = {}
     for path in sorted(out_dir.rglob("*.json")):
-        if path.name == RUN_SUMMARY_NAME or path.name.startswith("."):
+        parts = path.relative_to(out_dir).parts
+        if path.name == RUN_SUMMARY_NAME or "export" in parts[:-1]:
             continue
-        if "export" in path.relative_to(out_dir).parts[:-1]:
+        if any(part.startswith(".") for part in parts[:-1]):
+            continue  # a hidden folder (a cache); a hidden file is a report like any other
+        if _leaves(out_dir, path):
+            logger.warning("not served: %s is a link out of %s", path, out_dir)
             continue
         name = path.relative_to(out_dir).with_suffix("").as_posix()
-        if (out_dir / f"{name}.normalized.txt").exists():
+        text = out_dir / f"{name}.normalized.txt"
+        if text.exists() and not text.is_symlink():
             found[name] = path
     return found
 

@@ -295,11 +295,28 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+# A spreadsheet takes a cell starting with one of these for a formula (=HYPERLINK(...)).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any, text: str) -> str:
+    """Text a spreadsheet shows as written: a leading apostrophe keeps text that starts
+    like a formula from running (a figure, e.g. -5, is a number, not text)."""
+    if isinstance(value, str) and text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
 def _csv_bytes(table: Table) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([c.zh for c in table.columns])
-    writer.writerows([[_text(row.get(c.key)) for c in table.columns] for row in table.rows])
+    writer.writerows(
+        [
+            [_inert(row.get(c.key), _text(row.get(c.key))) for c in table.columns]
+            for row in table.rows
+        ]
+    )
     return buffer.getvalue().encode("utf-8-sig")  # the BOM lets Excel read the Chinese
 
 
@@ -321,6 +338,9 @@ def _xlsx_bytes(tables: dict[str, Table]) -> bytes:
             cell.font = Font(bold=True)
         for row in table.rows:
             sheet.append([_excel_value(c, row.get(c.key)) for c in table.columns])
+            for cell in sheet[sheet.max_row]:
+                if cell.data_type == "f":  # text that starts with "=": a string, never run
+                    cell.data_type = "s"
         for number, column in enumerate(table.columns, start=1):
             letter = get_column_letter(number)
             fmt = {MONEY: MONEY_FORMAT, PERCENT: PERCENT_FORMAT, COUNT: "0"}.get(
