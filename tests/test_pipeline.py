@@ -99,3 +99,39 @@ def test_a_batch_logs_to_a_file_in_the_output_folder_with_tracebacks(tmp_path: P
     log = (out / RUN_LOG_NAME).read_text(encoding="utf-8")
     assert "run started" in log and "run ended" in log
     assert "empty.txt: not read" in log
+
+
+def test_inputs_are_what_the_user_gave_and_outputs_never_collide(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from jixiao.pipeline import RUN_SUMMARY_NAME, run_batch
+    from jixiao.settings import Settings
+
+    report = "2031年度某某县档案馆整体支出绩效自评报告\n支出合计118.2万元。\n"
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "jixiao-run.txt").write_text(report, encoding="utf-8")  # named like the summary
+    long_name = "某" * 82 + ".txt"  # 250 bytes: fits, but not with ".normalized.txt"
+    (folder / long_name).write_text(report, encoding="utf-8")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("机密：root:x:0:0 系统文件内容", encoding="utf-8")
+    (folder / "linked.txt").symlink_to(secret)
+    out = tmp_path / "out"
+    old_mask = os.umask(0o022)
+    try:
+        batch = run_batch([folder], out, Settings(provider="none"))
+    finally:
+        os.umask(old_mask)
+    summary = json.loads((out / RUN_SUMMARY_NAME).read_text(encoding="utf-8"))
+    assert summary["provider"] == "none"  # the run's summary was not overwritten
+    by_path = {Path(r.path).name: r for r in batch.reports}
+    assert by_path["jixiao-run.txt"].status == "done"
+    assert (out / "jixiao-run-report.json").exists()
+    assert by_path[long_name].status == "done"
+    assert by_path["linked.txt"].status == "failed"
+    assert "链接" in (by_path["linked.txt"].reason or "")
+    written = "".join(p.read_text(encoding="utf-8") for p in out.rglob("*.txt"))
+    assert "root:x" not in written
+    mode = stat.S_IMODE((out / "jixiao-run-report.json").stat().st_mode)
+    assert mode == 0o644  # the umask decides, not the temporary file's 0600

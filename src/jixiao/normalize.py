@@ -105,16 +105,21 @@ def normalize_document(document: SourceDocument) -> NormalizedText:
     if document.blocks:
         return _normalize_blocks(document.blocks)
     if not document.ocr:
-        return NormalizedText(text=normalize_text(document.text or ""))
+        text = normalize_text(document.text or "")
+        return NormalizedText(text=text, suspects=_placed(text, document.suspect_lines))
     repaired, repairs = repair_ocr_figures(document.text or "")
     text = normalize_text(repaired)
     doubtful = [SuspectLine(text=snippet, reason=reason) for snippet, reason in repairs]
-    suspects = [
+    return NormalizedText(text=text, suspects=_placed(text, [*doubtful, *document.suspect_lines]))
+
+
+def _placed(text: str, lines: list[SuspectLine]) -> list[Suspect]:
+    """The doubtful readings (OCR, replaced bytes) found in the normalized text."""
+    return [
         Suspect(start=found.start, end=found.end, reason=line.reason)
-        for line in [*doubtful, *document.suspect_lines]
+        for line in lines
         if (found := locate_suspect(text, line)) is not None
     ]
-    return NormalizedText(text=text, suspects=suspects)
 
 
 def locate_suspect(text: str, line: SuspectLine) -> Span | None:

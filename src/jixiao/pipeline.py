@@ -11,6 +11,7 @@ This is the library's entry point; the CLI only parses flags and prints.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -51,7 +52,7 @@ from jixiao.core import (
 )
 from jixiao.errors import IngestError
 from jixiao.files import write_text_atomic
-from jixiao.ingest import OcrEngine, find_reports, read_source
+from jixiao.ingest import OcrEngine, find_reports, leaves_folder, read_source
 from jixiao.lists import build_lists
 from jixiao.llm import Provider, load_prompts, open_provider
 from jixiao.merge import merge_answers
@@ -73,6 +74,7 @@ from jixiao.validate import chunk_failures, settle_statuses, suspect_flags, vali
 logger = logging.getLogger(__name__)
 
 RUN_LOG_NAME = "jixiao.log"
+LINK_OUT_REASON = "指向输入文件夹之外的链接，未读取 (a link out of the input folder; not read)"
 
 
 class ReportSummary(BaseModel):
@@ -352,13 +354,37 @@ def summarize(result: ReportResult, output: Path) -> ReportSummary:
     )
 
 
+# The run's own files in the output folder: a report may not be named like them.
+RESERVED_NAMES = frozenset({"jixiao-run", "jixiao-review", "jixiao", "calls", "export"})
+NAME_MAX_BYTES = 200  # a file name's limit is 255 bytes; ".normalized.txt" and kin follow
+
+
+def _fitting(name: str) -> str:
+    """`name` with each part short enough for a file name (a long one is cut and keeps a
+    hash of the whole, so two long names stay apart)."""
+    parts = []
+    for part in name.split("/"):
+        if len(part.encode("utf-8")) > NAME_MAX_BYTES:
+            digest = hashlib.sha256(part.encode("utf-8")).hexdigest()[:12]
+            cut = part.encode("utf-8")[: NAME_MAX_BYTES - 13].decode("utf-8", "ignore")
+            part = f"{cut}-{digest}"
+        parts.append(part)
+    return "/".join(parts)
+
+
 def unique_names(found: list[tuple[Path, Path]]) -> list[tuple[Path, str]]:
-    """Output names; inputs that differ only in extension keep it to stay apart."""
+    """Output names: the input's relative path without its extension; inputs that differ
+    only in extension keep it, names of the run's own files get `-report`, and every
+    part fits a file name."""
     names = [report_name(path, base) for path, base in found]
-    return [
-        (path, name if names.count(name) == 1 else f"{name}{path.suffix.lower()}")
-        for (path, _), name in zip(found, names, strict=True)
-    ]
+    named = []
+    for (path, _), name in zip(found, names, strict=True):
+        if names.count(name) > 1:
+            name = f"{name}{path.suffix.lower()}"
+        if name.lower() in RESERVED_NAMES:
+            name = f"{name}-report"
+        named.append((path, _fitting(name)))
+    return named
 
 
 def _failed(name: str, path: Path, reason: str) -> ReportSummary:
@@ -417,7 +443,12 @@ def _run_batch(
     )
     call_log = CallLog(out_dir / CALL_LOG_NAME)
     batch = BatchResult(provider=provider.name, model=provider.model, prompt_version=prompt_version)
-    targets = unique_names(find_reports(inputs))
+    found = find_reports(inputs)
+    walked = {path.resolve() for path in inputs if path.is_dir()}
+    outside = {
+        path for path, base in found if base.resolve() in walked and leaves_folder(path, base)
+    }
+    targets = unique_names(found)
     if on_start:
         on_start(len(targets))
     catalog = load_catalog()
@@ -425,6 +456,13 @@ def _run_batch(
     try:
         with ThreadPoolExecutor(max_workers=settings.jobs) as pool:
             for path, name in targets:
+                if path in outside:
+                    logger.warning("%s: a link out of its input folder; not read", path)
+                    summary = _failed(name, path, LINK_OUT_REASON)
+                    batch.reports.append(summary)
+                    if on_report:
+                        on_report(summary)
+                    continue
                 try:
                     prepared = prepare(path, settings, catalog, ocr)
                     result = process_report(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import EXAMPLES
+from jixiao.core import FieldStatus
 from jixiao.errors import IngestError
 from jixiao.ingest import decode_text, read_source
 
@@ -64,3 +66,28 @@ def test_decode_text_round_trips_report_text(
     text = "\n".join(lines + [f"支出{n / 100:.2f}万元。" for n in figures]) + "\n"
     decoded, _ = decode_text(text.encode(encoding))
     assert decoded == text
+
+
+def test_a_bad_byte_in_utf8_text_is_replaced_and_values_read_there_are_flagged(
+    tmp_path: Path,
+) -> None:
+    from jixiao.catalog import load_catalog
+    from jixiao.pipeline import prepare, settle_report
+    from jixiao.settings import Settings
+
+    good = "2031年度某某县档案馆整体支出绩效自评报告\n收入合计120.5万元。\n支出合计118.2万元。\n"
+    raw = good.encode("utf-8").replace("万元。".encode(), "万元".encode() + b"\xff", 1)
+    path = tmp_path / "damaged.txt"
+    path.write_bytes(raw)
+    document = read_source(path)
+    assert "\ufffd" in (document.text or "")
+    assert [line.reason for line in document.suspect_lines] == ["encoding_repaired"]
+    catalog = load_catalog()
+    fields, _ = settle_report(catalog, prepare(path, Settings(), catalog), [], model_used=False)
+    assert fields["funds.expenditure_total"].status is FieldStatus.OK  # a clean line
+    assert fields["funds.income_total"].value == Decimal("120.5")
+    assert fields["funds.income_total"].flags == ["encoding_repaired"]
+    # binary bytes are still refused, naming the file
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(IngestError, match=r"binary\.txt"):
+        read_source(tmp_path / "binary.txt")

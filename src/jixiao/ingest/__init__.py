@@ -39,6 +39,7 @@ __all__ = [
     "Reader",
     "decode_text",
     "find_reports",
+    "leaves_folder",
     "read_source",
 ]
 
@@ -67,6 +68,16 @@ def find_reports(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
         else:
             found.setdefault(path, path.parent)
     return sorted(found.items())
+
+
+def leaves_folder(path: Path, folder: Path) -> bool:
+    """Whether a file found in `folder` is a link to something outside it (a system file
+    linked into a folder of reports is never read)."""
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return True
+    return False
 
 
 def read_source(path: Path, ocr: OcrEngine | None = None) -> SourceDocument:

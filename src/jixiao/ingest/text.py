@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from charset_normalizer import from_bytes
 
-from jixiao.core import SourceDocument
+from jixiao.core import SourceDocument, SuspectLine
 from jixiao.errors import IngestError
 
 if TYPE_CHECKING:
@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 
 # charset-normalizer names the narrowest legacy codec that fits; decode with the
 # superset so that rare characters outside GB2312/GBK still decode.
+REPLACEMENT = "\ufffd"
+ENCODING_REPAIRED = "encoding_repaired"  # the flag on values read where a byte was replaced
+MAX_REPAIRED_BYTES = 3  # bad bytes tolerated in a short file (one per thousand in longer)
 _ENCODING_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "ascii": "utf_8"}
 
 
@@ -33,10 +36,38 @@ class TextReader:
     def read(
         self, path: Path, data: bytes, sha256: str, ocr: OcrEngine | None = None
     ) -> SourceDocument:
-        text, encoding = decode_text(data, path)
+        try:
+            text, encoding = decode_text(data, path)
+        except IngestError:
+            repaired = decode_nearly_utf8(data)
+            if repaired is None:
+                raise
+            logger.warning("%s: bad bytes in UTF-8 text replaced and flagged", path)
+            return SourceDocument(
+                path=str(path),
+                sha256=sha256,
+                format="txt",
+                encoding="utf_8 (repaired)",
+                text=repaired,
+                suspect_lines=[
+                    SuspectLine(text=line, reason=ENCODING_REPAIRED)
+                    for line in repaired.splitlines()
+                    if REPLACEMENT in line
+                ],
+            )
         return SourceDocument(
             path=str(path), sha256=sha256, format="txt", encoding=encoding, text=text
         )
+
+
+def decode_nearly_utf8(data: bytes) -> str | None:
+    """UTF-8 text with a few bad bytes (a damaged download), each replaced by U+FFFD; None
+    when the bytes are not mostly UTF-8 text."""
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    bad = text.count(REPLACEMENT)
+    if bad == 0 or bad > max(MAX_REPAIRED_BYTES, len(text) // 1000) or "\x00" in text:
+        return None
+    return text
 
 
 def decode_text(data: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
