@@ -72,6 +72,8 @@ _ITEM_SENTENCE_END_RE = re.compile(r"[。！？!?\n]")
 # Operators of a formula printed beside a figure: (B/A×100%), (20分*执行率).
 _FORMULA_OPERATORS = "×*/÷＊／"
 LABEL_MAX_CHARS = 40
+FIGURE_TAIL_CHARS = 16  # a figure's unit and qualifiers stand within this many characters
+_UNIT_AFTER_RE = re.compile(rf"\s*({UNITS_PATTERN})")
 LINE_ABOVE_MAX_CHARS = 20
 # A line that is a figure (or a cell garbled into digits and separators), nothing else.
 _FIGURE_LINE_RE = re.compile(rf"[\d.,%\-—\s]+(?:{UNITS_PATTERN})?")
@@ -131,12 +133,20 @@ def kind_of(unit: str | None, value: Decimal) -> NumberKind:
 
 def _figures_in(text: str, start: int, end: int) -> list[tuple[int, int, Figure]]:
     """(start, end, figure) for every figure in text[start:end], dates and years first."""
-    taken: list[tuple[int, int]] = []
+    # Which characters a figure (or a list marker) already holds: a figure found by a
+    # later pattern must not overlap one found before (linear in the text, not in pairs).
+    occupied = bytearray(end - start)
     found: list[tuple[int, int, Figure]] = []
 
     def free(a: int, b: int) -> bool:
-        return all(b <= s or a >= e for s, e in taken)
+        return not any(occupied[a - start : b - start])
 
+    class _Taken:
+        def append(self, span: tuple[int, int]) -> None:
+            a, b = span
+            occupied[a - start : b - start] = b"\x01" * (b - a)
+
+    taken = _Taken()
     for match in _LIST_MARKER_RE.finditer(text, start, end):
         taken.append((match.start(), match.end()))
     for match in DATE_RE.finditer(text, start, end):
@@ -162,12 +172,11 @@ def _figures_in(text: str, start: int, end: int) -> list[tuple[int, int, Figure]
             taken.append((match.start(1), stop))
     for match in _SPACED_FIGURE_RE.finditer(text, start, end):
         if free(match.start(), match.end()):
-            figure = parse_figure(
-                text[match.start() : end].replace(" ", "", match.group(0).count(" "))
-            )
+            window = text[match.start() : min(end, match.end() + FIGURE_TAIL_CHARS)]
+            figure = parse_figure(window.replace(" ", "", match.group(0).count(" ")))
             if figure is not None:
-                unit_match = re.match(rf"\s*({UNITS_PATTERN})", text[match.end() : end])
-                stop = match.end() + (unit_match.end() if unit_match else 0)
+                unit_match = _UNIT_AFTER_RE.match(text, match.end(), end)
+                stop = unit_match.end() if unit_match else match.end()
                 found.append((match.start(), stop, figure))
                 taken.append((match.start(), stop))
     for match in FIGURE_RE.finditer(text, start, end):
