@@ -27,6 +27,7 @@ from jixiao.errors import IngestError
 from jixiao.ingest.base import Reader
 from jixiao.ingest.docx import DocxReader
 from jixiao.ingest.image import ImageReader
+from jixiao.ingest.limits import InputLimits, check_file_size
 from jixiao.ingest.ocr import OcrEngine
 from jixiao.ingest.office import OfficeReader
 from jixiao.ingest.pdf import PdfReader
@@ -87,6 +88,7 @@ def read_source(path: Path, ocr: OcrEngine | None = None) -> SourceDocument:
         raise IngestError(path, "no such file")
     if not path.is_file():
         raise IngestError(path, "not a regular file")
+    check_file_size(path, path.stat().st_size, InputLimits.from_environment())
     data = path.read_bytes()
     if not data.strip():
         raise IngestError(path, "the file is empty")

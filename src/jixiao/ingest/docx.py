@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from jixiao.core import SourceDocument, SourceParagraph, SourceTable, TableCell, TableRow
 from jixiao.errors import IngestError
+from jixiao.ingest.limits import InputLimits, check_archive
 
 if TYPE_CHECKING:
     from jixiao.ingest.ocr import OcrEngine
@@ -29,6 +30,7 @@ class DocxReader:
     def read(
         self, path: Path, data: bytes, sha256: str, ocr: OcrEngine | None = None
     ) -> SourceDocument:
+        check_archive(path, InputLimits.from_environment())
         blocks = read_docx_blocks(path)
         if not any(
             (isinstance(b, SourceParagraph) and b.text.strip()) or isinstance(b, SourceTable)
@@ -44,11 +46,14 @@ def read_docx_blocks(path: Path) -> list[SourceParagraph | SourceTable]:
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
     from docx.text.paragraph import Paragraph
+    from lxml.etree import XMLSyntaxError
 
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise IngestError(path, f"not a readable .docx file ({type(exc).__name__})") from exc
+    except XMLSyntaxError as exc:  # entity bombs, broken XML: lxml refuses to expand them
+        raise IngestError(path, f"the .docx holds XML that cannot be read safely ({exc})") from exc
 
     blocks: list[SourceParagraph | SourceTable] = []
     for item in document.iter_inner_content():

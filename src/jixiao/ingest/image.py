@@ -14,6 +14,7 @@ from pathlib import Path
 
 from jixiao.core import SourceDocument
 from jixiao.errors import IngestError
+from jixiao.ingest.limits import InputLimits, check_pages, check_pixels, over
 from jixiao.ingest.ocr import OcrEngine, scan_page
 from jixiao.ingest.rows import assemble
 
@@ -31,13 +32,26 @@ class ImageReader:
         from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
         ocr = ocr or OcrEngine()
+        limits = InputLimits.from_environment()
         try:
             with Image.open(path) as picture:
+                # the size is in the header: checked before any pixel is decoded
+                width, height = picture.size
+                check_pixels(path, width, height, limits)
+                check_pages(path, getattr(picture, "n_frames", 1), limits)
                 # A phone stores its photos as the sensor saw them, with the turn in EXIF.
                 frames = [
                     ImageOps.exif_transpose(frame).convert("RGB")
                     for frame in ImageSequence.Iterator(picture)
                 ]
+        except Image.DecompressionBombError as exc:  # so large Pillow will not open it
+            raise over(
+                path,
+                "a page image",
+                "of hundreds of millions of pixels",
+                f"{limits.pixels:,} pixels",
+                "JIXIAO_MAX_PIXELS",
+            ) from exc
         except (UnidentifiedImageError, OSError) as exc:
             raise IngestError(path, f"not a readable image ({exc})") from exc
         logger.info("%s: %d page images for OCR", path, len(frames))

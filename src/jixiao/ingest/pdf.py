@@ -18,6 +18,7 @@ from pathlib import Path
 from jixiao.core import PageInfo, SourceDocument
 from jixiao.errors import IngestError
 from jixiao.ingest.base import PageRow, PageRows, table_row_text
+from jixiao.ingest.limits import InputLimits, check_page_size, check_pages
 from jixiao.ingest.ocr import OcrEngine, scan_page
 from jixiao.ingest.rows import assemble
 
@@ -47,11 +48,15 @@ class PdfReader:
             raise IngestError(path, f"not a readable PDF ({exc})") from exc
         texts: list[str | PageRows] = []
         pages: list[PageInfo] = []
+        limits = InputLimits.from_environment()
         try:
             if len(document) == 0:
                 raise IngestError(path, "the PDF has no pages")
+            check_pages(path, len(document), limits)
             for number, page in enumerate(document, start=1):
                 try:
+                    width, height = page.get_size()
+                    check_page_size(path, width, height, limits)
                     layer = page.get_textpage().get_text_range()
                     layer = layer.replace("\r\n", "\n").replace("\r", "\n")
                     if len(layer.strip()) >= TEXT_LAYER_MIN_CHARS:
