@@ -58,6 +58,28 @@ def find_jixiao(given: str | None) -> str:
     return found
 
 
+def jixiao_commit(jixiao: str) -> str | None:
+    """The git commit of the source the jixiao executable runs (an editable install follows
+    its checkout, which may be another worktree than this script's), '+dirty' if changed."""
+    python = Path(jixiao).parent / "python"
+    found = subprocess.run(
+        [str(python), "-c", "import jixiao; print(jixiao.__file__)"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if not found:
+        return None
+    src = Path(found).parent
+    git = ["git", "-C", str(src)]
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(
+        [*git, "status", "--porcelain", "--", "."], capture_output=True, text=True
+    )
+    if not head.stdout.strip():
+        return str(src)
+    return f"{head.stdout.strip()}{'+dirty' if dirty.stdout.strip() else ''} ({src})"
+
+
 def read_subset(path: Path) -> list[str]:
     return [
         s.strip()
@@ -251,12 +273,15 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=7200, help="seconds for one jixiao run")
     ap.add_argument("--baseline", type=Path, default=HERE / "results" / "langextract_baseline.json")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "small_model.json")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N reports (a probe)")
     ap.add_argument("--keep", type=Path, default=None, help="keep jixiao's outputs in this folder")
     args = ap.parse_args(argv)
 
     scoring = load_scoring(args.oracle or (args.corpus.parent / "tools" / "oracle"))
     jixiao = find_jixiao(args.jixiao)
     stems = read_subset(args.subset)
+    if args.limit:
+        stems = stems[: args.limit]
     runs = [r.strip() for r in args.runs.split(",") if r.strip()]
     work = args.keep or Path(tempfile.mkdtemp(prefix="jixiao-small-model-"))
     staged = work / "texts"
@@ -284,12 +309,7 @@ def main(argv=None) -> int:
             raise SystemExit(f"unknown run {run!r}: none or model")
     merged = {**{k: v for k, v in previous.items() if k not in results}, **results}
 
-    commit = (
-        subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True
-        ).stdout.strip()
-        or None
-    )
+    commit = jixiao_commit(jixiao)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(
