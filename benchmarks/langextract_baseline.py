@@ -2,11 +2,11 @@
 
 Runs under its OWN environment, never jixiao's: langextract is not a dependency of jixiao.
 
-    python3 -m venv /work/lx-venv
-    /work/lx-venv/bin/pip install 'langextract[openai]==1.7.1'
-    /work/shared/tools/local-llm start                    # 127.0.0.1:8089, OpenAI-compatible
-    /work/lx-venv/bin/python benchmarks/langextract_baseline.py            # all of the subset
-    /work/lx-venv/bin/python benchmarks/langextract_baseline.py --limit 2  # a quick look
+    python3 -m venv ../lx-venv
+    ../lx-venv/bin/pip install 'langextract[openai]==1.7.1'
+    ../shared/tools/local-llm start                    # 127.0.0.1:8089, OpenAI-compatible
+    ../lx-venv/bin/python benchmarks/langextract_baseline.py            # all of the subset
+    ../lx-venv/bin/python benchmarks/langextract_baseline.py --limit 2  # a quick look
 
 For each report of benchmarks/small_model_subset.txt it calls `lx.extract` once (langextract
 chunks the text itself, max_char_buffer 1000 by default) with a short bilingual prompt and two
@@ -383,7 +383,7 @@ def jsonable(v):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--corpus", type=Path, default=Path("/work/shared/corpus"))
+    ap.add_argument("--corpus", type=Path, default=HERE.parent.parent / "shared" / "corpus")
     ap.add_argument("--subset", type=Path, default=HERE / "small_model_subset.txt")
     ap.add_argument(
         "--oracle",

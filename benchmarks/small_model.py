@@ -12,7 +12,7 @@ scoring.py: numbers equal within 0.005, text equal after NFKC without white spac
 with benchmarks/results/langextract_baseline.json when that exists (made by
 langextract_baseline.py in its own venv).
 
-    /work/shared/tools/local-llm start
+    ../shared/tools/local-llm start
     .venv/bin/python benchmarks/small_model.py                 # (a) and (b)
     .venv/bin/python benchmarks/small_model.py --runs none     # rules only (seconds)
 
@@ -251,7 +251,7 @@ def table(columns: dict[str, dict]) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--corpus", type=Path, default=Path("/work/shared/corpus"))
+    ap.add_argument("--corpus", type=Path, default=HERE.parent.parent / "shared" / "corpus")
     ap.add_argument("--subset", type=Path, default=HERE / "small_model_subset.txt")
     ap.add_argument(
         "--oracle",
