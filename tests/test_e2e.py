@@ -169,3 +169,49 @@ def test_live_endpoint_fills_fields_and_second_run_hits_the_cache(tmp_path: Path
     again = load_report(tmp_path / "out" / "002_84a1d662e5590cf1.json")
     assert again["run"]["llm_calls"] == 0
     assert again["run"]["cache_hits"] == again["run"]["chunks"]
+
+
+def test_a_failed_rerun_never_replaces_a_better_output(tmp_path: Path, no_model_env) -> None:
+    from jixiao.pipeline import RUN_HISTORY_NAME
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(EXAMPLES / "003_6f9e6739ce5cdaa5.txt", inputs / "003.txt")
+    config = tmp_path / "jixiao.toml"
+    config.write_text("transport_attempts = 1\nbackoff_max_seconds = 0.05\n", encoding="utf-8")
+    out = tmp_path / "out"
+
+    def extract(server_url: str, *extra: str):
+        return runner.invoke(
+            app,
+            [
+                "extract",
+                str(inputs),
+                "--out",
+                str(out),
+                "--no-cache",
+                "--base-url",
+                server_url,
+                "--model",
+                "qwen2.5-coder-1.5b-instruct",
+                "--config",
+                str(config),
+                *extra,
+            ],
+        )
+
+    with recorded_server(RECORDED) as server:
+        assert extract(server.base_url).exit_code == 0
+    good = (out / "003.json").read_bytes()
+    with recorded_server(RECORDED, answers_before_death=0) as dead:
+        failed = extract(dead.base_url)
+    assert failed.exit_code == 1
+    assert (out / "003.json").read_bytes() == good  # byte for byte
+    summary = json.loads((out / RUN_SUMMARY_NAME).read_text(encoding="utf-8"))
+    assert "kept" in summary["reports"][0]["reason"]
+    history = (out / RUN_HISTORY_NAME).read_text(encoding="utf-8").splitlines()
+    assert len(history) == 2  # every run is kept in the history
+    with recorded_server(RECORDED, answers_before_death=0) as dead:
+        forced = extract(dead.base_url, "--force")
+    assert forced.exit_code == 1
+    assert (out / "003.json").read_bytes() != good

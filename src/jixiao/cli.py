@@ -75,6 +75,12 @@ def extract(
     ] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="LLM cache folder.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the LLM cache.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Replace earlier outputs even by ones whose model calls failed."
+        ),
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Extract every report under INPUTS into one JSON per report in --out.
@@ -106,7 +112,7 @@ def extract(
             "--model): running without a model; only the deterministic rules fill fields.[/]"
         )
     try:
-        batch = _run_with_progress(inputs, out, settings)
+        batch = _run_with_progress(inputs, out, settings, force)
     except LLMConfigError as exc:
         console.print(f"[red]LLM configuration error:[/] {exc}")
         raise typer.Exit(EXIT_USAGE) from exc
@@ -114,7 +120,7 @@ def extract(
     raise typer.Exit(EXIT_FAILED if batch.failed else EXIT_OK)
 
 
-def _run_with_progress(inputs: list[Path], out: Path, settings) -> BatchResult:
+def _run_with_progress(inputs: list[Path], out: Path, settings, force: bool) -> BatchResult:
     with Progress(
         TextColumn("[bold]extract"),
         BarColumn(),
@@ -132,7 +138,9 @@ def _run_with_progress(inputs: list[Path], out: Path, settings) -> BatchResult:
         def on_report(summary: ReportSummary) -> None:
             progress.update(task, advance=1, description=summary.name)
 
-        return run_batch(inputs, out, settings, on_start=on_start, on_report=on_report)
+        return run_batch(
+            inputs, out, settings, on_start=on_start, on_report=on_report, force=force
+        )
 
 
 def _print_summary(batch: BatchResult, out: Path) -> None:

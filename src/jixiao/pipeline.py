@@ -63,6 +63,7 @@ from jixiao.output import (
     INDEX_SCHEMA_VERSION,
     RUN_SUMMARY_NAME,
     IndexEntry,
+    load_report,
     write_index,
     write_report,
 )
@@ -74,6 +75,10 @@ from jixiao.validate import chunk_failures, settle_statuses, suspect_flags, vali
 logger = logging.getLogger(__name__)
 
 RUN_LOG_NAME = "jixiao.log"
+RUN_HISTORY_NAME = "jixiao-runs.jsonl"  # one line per run, appended: the batch's history
+KEPT_REASON = (
+    "上次的输出更完整，已保留 (the earlier, more complete output was kept; --force replaces it)"
+)
 LINK_OUT_REASON = "指向输入文件夹之外的链接，未读取 (a link out of the input folder; not read)"
 
 
@@ -355,7 +360,9 @@ def summarize(result: ReportResult, output: Path) -> ReportSummary:
 
 
 # The run's own files in the output folder: a report may not be named like them.
-RESERVED_NAMES = frozenset({"jixiao-run", "jixiao-review", "jixiao", "calls", "export"})
+RESERVED_NAMES = frozenset(
+    {"jixiao-run", "jixiao-runs", "jixiao-review", "jixiao", "calls", "export"}
+)
 NAME_MAX_BYTES = 200  # a file name's limit is 255 bytes; ".normalized.txt" and kin follow
 
 
@@ -397,15 +404,18 @@ def run_batch(
     settings: Settings,
     on_start: Callable[[int], None] | None = None,
     on_report: Callable[[ReportSummary], None] | None = None,
+    force: bool = False,
 ) -> BatchResult:
     """Extract every report under `inputs` into `out_dir`. Raises `LLMConfigError`.
 
     Everything the library logs during the batch, tracebacks of failed reports and chunks
-    included, is appended to `out_dir/jixiao.log`.
+    included, is appended to `out_dir/jixiao.log`; each run's summary is appended to
+    `out_dir/jixiao-runs.jsonl`. An earlier output of the same input is never replaced by
+    one whose model calls failed for more chunks, unless `force`.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     with run_log(out_dir / RUN_LOG_NAME):
-        return _run_batch(inputs, out_dir, settings, on_start, on_report)
+        return _run_batch(inputs, out_dir, settings, on_start, on_report, force)
 
 
 @contextmanager
@@ -435,6 +445,7 @@ def _run_batch(
     settings: Settings,
     on_start: Callable[[int], None] | None,
     on_report: Callable[[ReportSummary], None] | None,
+    force: bool,
 ) -> BatchResult:
     provider = open_provider(settings)
     prompt_version = load_prompts(settings.prompts_dir).version
@@ -477,8 +488,14 @@ def _run_batch(
                         ocr,
                         prepared,
                     )
-                    write_index(out_dir, name, index_lines(catalog, prepared.context))
-                    summary = summarize(result, write_report(out_dir, result))
+                    earlier = _better_earlier_output(out_dir, name, result, force)
+                    if earlier is not None:
+                        summary = summarize(result, earlier)
+                        summary.reason = f"{summary.reason}; {KEPT_REASON}"
+                        logger.warning("%s: %s", path, summary.reason)
+                    else:
+                        write_index(out_dir, name, index_lines(catalog, prepared.context))
+                        summary = summarize(result, write_report(out_dir, result))
                 except IngestError as exc:
                     logger.warning("%s: not read: %s", path, exc.reason)
                     summary = _failed(name, path, exc.reason)
@@ -491,4 +508,25 @@ def _run_batch(
     finally:
         provider.close()
         write_text_atomic(out_dir / RUN_SUMMARY_NAME, batch.model_dump_json(indent=2) + "\n")
+        with (out_dir / RUN_HISTORY_NAME).open("a", encoding="utf-8") as history:
+            history.write(batch.model_dump_json() + "\n")
     return batch
+
+
+def _better_earlier_output(
+    out_dir: Path, name: str, result: ReportResult, force: bool
+) -> Path | None:
+    """The earlier output of the same input when it is better than this run's (this run's
+    model calls failed for more chunks: a dead endpoint must not wipe good answers)."""
+    json_path = out_dir / f"{name}.json"
+    if force or not result.run.failed_chunks or not json_path.exists():
+        return None
+    try:
+        earlier = load_report(json_path)
+        same_input = earlier["source"]["sha256"] == result.source.sha256
+        earlier_failed = len(earlier["run"].get("failed_chunks") or [])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if same_input and earlier_failed < len(result.run.failed_chunks):
+        return json_path
+    return None
