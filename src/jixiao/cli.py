@@ -339,10 +339,37 @@ def review(
     except (ZoneInfoNotFoundError, ValueError) as exc:
         console.print(f"[red]未知时区：[/] {timezone}")
         raise typer.Exit(EXIT_USAGE) from exc
+    from jixiao.review.apply import list_reports
+
+    if not list_reports(out_dir.resolve()):
+        console.print(
+            f"[red]{out_dir} 里没有 jixiao extract 的输出。[/]先运行 "
+            f"`jixiao extract 报告文件夹/ --out {out_dir}`，再审核这个输出文件夹。"
+        )
+        raise typer.Exit(EXIT_USAGE)
+    if not _port_free(host, port):
+        console.print(
+            f"[red]端口 {port} 已被占用。[/]请用 --port 换一个端口，例如 --port {port + 1}"
+        )
+        raise typer.Exit(EXIT_USAGE)
     name = reviewer or getpass.getuser()
     console.print(f"审核 {out_dir}，审核人 {name}：http://{host}:{port}/")
     app = create_app(out_dir, name, timezone, allowed_hosts=allow_host or [])
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _port_free(host: str, port: int) -> bool:
+    """Whether the review server could listen on host:port (checked before it starts, so
+    a busy port gets a sentence instead of a traceback)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 @app.command("export")

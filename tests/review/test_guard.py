@@ -103,3 +103,27 @@ def test_exported_cells_that_start_like_a_formula_stay_text(
     formulas = [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
     assert formulas == []
     assert any(str(c.value).startswith("=HYPERLINK") for row in sheet.iter_rows() for c in row)
+
+
+def test_review_says_what_to_do_with_no_outputs_or_a_busy_port(
+    examples_out: Path, tmp_path: Path
+) -> None:
+    import socket
+
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    runner = CliRunner()
+    inputs = tmp_path / "reports"
+    inputs.mkdir()
+    (inputs / "a.txt").write_text("报告", encoding="utf-8")
+    empty = runner.invoke(app, ["review", str(inputs)])
+    assert empty.exit_code == 2 and "jixiao extract" in empty.output
+    assert not list(inputs.glob("*.sqlite"))  # nothing written into the input folder
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        taken = runner.invoke(app, ["review", str(examples_out), "--port", str(port)])
+    assert taken.exit_code == 2 and "--port" in taken.output
