@@ -1,6 +1,6 @@
 """The oracle on the development corpus: how much of what reports state jixiao gets right.
 
-Usage: python benchmarks/oracle_corpus.py [--quick] [--corpus ../shared/corpus]
+Usage: python benchmarks/oracle_corpus.py [--quick] [--ask gaps|all] [--corpus ../shared/corpus]
        [--oracle ../shared/tools/oracle] [--jixiao .venv/bin/jixiao] [--out DIR]
 
 Runs the shared oracle tool (a simulated model answering from the corpus's truth labels,
@@ -53,15 +53,32 @@ def main() -> None:
     parser.add_argument("--oracle", type=Path, default=ROOT.parent / "shared" / "tools" / "oracle")
     parser.add_argument("--jixiao", type=Path, default=ROOT / ".venv" / "bin" / "jixiao")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--ask",
+        choices=("gaps", "all"),
+        default="gaps",
+        help="which fields jixiao asks (all: every cue, so every answer meets the validator)",
+    )
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="jixiao-oracle-"))
+    jixiao = args.jixiao
+    if args.ask != "gaps":
+        # evaluate.py drops JIXIAO_* from the environment: pass --ask through a wrapper.
+        out.mkdir(parents=True, exist_ok=True)
+        jixiao = out / "jixiao-ask"
+        jixiao.write_text(
+            f'#!/bin/sh\nif [ "$1" = extract ]; then exec "{args.jixiao.resolve()}" "$@" '
+            f'--ask {args.ask}; fi\nexec "{args.jixiao.resolve()}" "$@"\n',
+            encoding="utf-8",
+        )
+        jixiao.chmod(0o755)
     command = [
         sys.executable,
         str(args.oracle / "evaluate.py"),
         "--truth",
         str(args.corpus),
         "--jixiao",
-        str(args.jixiao),
+        str(jixiao),
         "--out",
         str(out),
     ]

@@ -19,7 +19,7 @@ from jixiao.catalog import load_catalog
 from jixiao.core import BlockKind
 from jixiao.llm import open_provider
 from jixiao.numbers import index_numbers
-from jixiao.pipeline import prepare, settle_report
+from jixiao.pipeline import prepare, questions_for, settle_report
 from jixiao.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,13 +39,16 @@ def main() -> None:
     medians = []
     for path in sorted((ROOT / "examples").glob("*.txt")):
         prepared = prepare(path, settings, catalog)
-        answers = [provider.answer(chunk, path.stem) for chunk in prepared.chunks]
+        answers = [
+            provider.answer(question, path.stem)
+            for question in questions_for(catalog, prepared, settings)
+        ]
         tables = [b for b in prepared.blocks if b.kind is BlockKind.TABLE]
         timings = []
         for _ in range(args.repeat):
             started = time.perf_counter()
             prepared.index = index_numbers(prepared.text, tables)
-            settle_report(catalog, prepared, answers, model_used=args.replay is not None)
+            settle_report(catalog, prepared, answers)
             timings.append((time.perf_counter() - started) * 1000)
         median = statistics.median(timings)
         medians.append(median)

@@ -19,7 +19,7 @@ GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 def rules(path: Path):
     catalog = load_catalog()
     prepared = prepare(path, Settings(), catalog)
-    fields, _ = settle_report(catalog, prepared, [], model_used=False)
+    fields, _ = settle_report(catalog, prepared, [])
     return prepared, fields
 
 

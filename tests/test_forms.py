@@ -24,7 +24,7 @@ def _rules_only(tmp_path: Path, text: str) -> dict:
     path.write_text(text, encoding="utf-8")
     catalog = load_catalog()
     prepared = prepare(path, Settings(), catalog)
-    fields, _ = settle_report(catalog, prepared, [], model_used=False)
+    fields, _ = settle_report(catalog, prepared, [])
     return fields
 
 

@@ -115,7 +115,7 @@ def test_a_staffing_cell_under_its_label_line_is_read_and_a_lookalike_is_not(
         encoding="utf-8",
     )
     catalog = load_catalog()
-    fields, _ = settle_report(catalog, prepare(path, Settings(), catalog), [], model_used=False)
+    fields, _ = settle_report(catalog, prepare(path, Settings(), catalog), [])
     actual = fields["staffing.actual"]
     assert (actual.value, actual.status) == (55, FieldStatus.OK)
 def test_figures_after_an_enumeration_marker_inside_a_sentence_are_sub_items() -> None:

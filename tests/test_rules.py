@@ -44,7 +44,7 @@ def _rules_only(tmp_path: Path, text: str, encoding: str = "utf-8"):
     path.write_bytes(text.encode(encoding))
     catalog = load_catalog()
     prepared = prepare(path, Settings(), catalog)
-    fields, flags = settle_report(catalog, prepared, [], model_used=False)
+    fields, flags = settle_report(catalog, prepared, [])
     return fields, flags
 
 

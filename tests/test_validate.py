@@ -31,7 +31,7 @@ def _settle(path, model: dict | None = None):
             ChunkAnswer(chunk_index=c.index, status=ChunkStatus.ANSWERED, data=model)
             for c in prepared.chunks
         ]
-    fields, flags = settle_report(catalog, prepared, answers, model_used=model is not None)
+    fields, flags = settle_report(catalog, prepared, answers)
     return prepared.text, fields, flags
 
 

@@ -37,6 +37,14 @@ NUMERIC_KINDS = frozenset(
 )
 
 
+class AskWhere(StrEnum):
+    """Where the model is asked for a field (see `questions`)."""
+
+    CUES = "cues"  # in chunks that hold one of its labels
+    FIRST = "first"  # in the report's first chunk (title, cover)
+    FIRST_AND_CUES = "first+cues"
+
+
 class GroupSpec(BaseModel):
     name: str
     zh: str
@@ -83,11 +91,13 @@ class FieldSpec(BaseModel):
                 not_labels += extra.not_labels
                 sentence_not += extra.sentence_not
         return not_labels, sentence_not
+
     units: list[str] = Field(default_factory=list)  # count units; empty: 人 and 名
     fallback: FallbackSpec | None = None
     # the field whose part this one is (人员经费 of 基本支出): a figure introduced by 其中
     # after a figure of another whole (the total's 工资福利支出) is not this field
     part_of: str | None = None
+    ask: AskWhere = AskWhere.CUES
 
     @property
     def key(self) -> str:
@@ -110,6 +120,7 @@ class ListSpec(BaseModel):
     zh: str
     group: str
     hint: str = ""
+    cues: list[str] = Field(default_factory=list)  # empty: the group's triggers
 
 
 class Catalog(BaseModel):

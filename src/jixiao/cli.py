@@ -22,7 +22,7 @@ from jixiao import __version__
 from jixiao.core import ReportStatus
 from jixiao.errors import CaseError, ConfigError, LLMConfigError, ReviewError
 from jixiao.pipeline import BatchResult, ReportSummary, run_batch
-from jixiao.settings import LLMMode, ProviderName, load_settings
+from jixiao.settings import AskPolicy, LLMMode, ProviderName, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -64,7 +64,14 @@ def extract(
     ] = ProviderName.AUTO,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
     model: Annotated[str | None, typer.Option(help="Model name at the endpoint.")] = None,
-    mode: Annotated[LLMMode | None, typer.Option(help="instructor mode.")] = None,
+    mode: Annotated[
+        LLMMode | None,
+        typer.Option(help="Output mode; auto: probed once per endpoint and remembered."),
+    ] = None,
+    ask: Annotated[
+        AskPolicy | None,
+        typer.Option(help="gaps: ask the model only what the rules leave open; all: every cue."),
+    ] = None,
     jobs: Annotated[int | None, typer.Option(help="Concurrent LLM calls.")] = None,
     chunk_tokens: Annotated[int | None, typer.Option(help="Token budget per chunk.")] = None,
     record: Annotated[
@@ -94,6 +101,7 @@ def extract(
         "base_url": base_url,
         "model": model,
         "mode": mode,
+        "ask": ask,
         "jobs": jobs,
         "chunk_tokens": chunk_tokens,
         "record_dir": record,
@@ -201,7 +209,10 @@ def record(
     cases: Annotated[list[Path], typer.Argument(help="golden/<case> folders (or golden/).")],
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
     model: Annotated[str | None, typer.Option(help="Model name at the endpoint.")] = None,
-    mode: Annotated[LLMMode | None, typer.Option(help="instructor mode.")] = None,
+    mode: Annotated[
+        LLMMode | None,
+        typer.Option(help="Output mode; auto: probed once per endpoint and remembered."),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Refresh golden cases' recordings from a live endpoint (JIXIAO_* settings)."""

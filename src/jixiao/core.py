@@ -160,6 +160,30 @@ class Chunk(BaseModel):
     groups: list[str] = Field(default_factory=list)  # field groups asked of this chunk
 
 
+class Question(BaseModel):
+    """One request to the model: a few fields asked of (a slice of) one chunk.
+
+    `fields` are scalar field keys (`funds_income_total`), `lists` list paths
+    (`projects`); `start`/`end` are offsets of `text` in the normalized report (the
+    chunk's own, or a part of it once a request was shrunk); `part` tells questions of
+    one chunk apart ("a", "b", "a1" after a split), so each has its own recording.
+    """
+
+    chunk_index: int
+    part: str = "a"
+    start: int
+    end: int
+    heading_path: list[str] = Field(default_factory=list)
+    text: str
+    fields: list[str] = Field(default_factory=list)
+    lists: list[str] = Field(default_factory=list)
+    max_tokens: int = 256
+
+    @property
+    def label(self) -> str:
+        return f"{self.chunk_index}{self.part}"
+
+
 # --- evidence, fields, flags -----------------------------------------------------------
 
 
@@ -264,9 +288,7 @@ class Indicator(ListItem):
     actual: str | None = Field(None, title="实际完成值", description="实际完成值")
     weight: Decimal | None = Field(None, title="分值", description="分值")
     score: Decimal | None = Field(None, title="得分", description="得分")
-    deviation: str | None = Field(
-        None, title="偏差原因", description="偏差原因分析及改进措施"
-    )
+    deviation: str | None = Field(None, title="偏差原因", description="偏差原因分析及改进措施")
 
 
 class TextItem(ListItem):
@@ -335,6 +357,9 @@ class RunRecord(BaseModel):
     provider: str
     model: str | None
     prompt_version: str
+    mode: str | None = None  # the output mode the model was asked in
+    ask: str | None = None  # which fields were asked: gaps or all
+    questions: int = 0
     llm_calls: int = 0
     cache_hits: int = 0
     input_tokens: int = 0

@@ -27,7 +27,7 @@ from xml.etree import ElementTree
 from pydantic import BaseModel, Field
 
 from jixiao.catalog import load_catalog
-from jixiao.core import LIST_ITEM_TYPES, FieldStatus, ReportResult, ReportStatus
+from jixiao.core import LIST_ITEM_TYPES, FieldStatus, ReportResult
 from jixiao.errors import CaseError
 from jixiao.evidence import squash
 from jixiao.files import write_text_atomic
@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 EXPECTED_NAME = "expected.json"
 BASELINE_NAME = "baseline.json"
+NONE_ASKED_NAME = "NONE_ASKED.txt"
 RECORDINGS_NAME = "recordings"
 REPORT_STEM = "report"
 # Text of at least PROSE_MIN_CHARS matches at PROSE_SIMILARITY (difflib ratio, white space
@@ -184,21 +185,36 @@ def run_case(case_dir: Path, settings: Settings, ocr: OcrEngine | None = None) -
 
 
 def record_case(case_dir: Path, settings: Settings) -> ReportResult:
-    """Refresh a case's recordings from a live endpoint; old ones stay if a chunk fails."""
+    """Refresh a case's recordings from a live endpoint.
+
+    Questions the model could not answer (a timeout, a truncated or invalid answer) are
+    recorded as they happened, so the replay meets the same failure; a question that
+    could not reach the endpoint leaves the old recordings in place. A case whose report
+    the rules settle alone gets no recording, only a note saying so.
+    """
     with tempfile.TemporaryDirectory() as scratch:
         live = settings.model_copy(
             update={"provider": ProviderName.OPENAI, "record_dir": Path(scratch)}
         )
         result = run_case(case_dir, live)
-        if result.status is not ReportStatus.DONE:
+        unreachable = [
+            f for f in result.flags if f.code == "chunk_failed" and "unreachable" in f.message
+        ]
+        if unreachable or (result.run.failed_chunks and result.run.llm_calls == 0):
             raise CaseError(
                 f"{case_dir.name}: chunks {result.run.failed_chunks} failed; recordings kept"
             )
         target = case_dir / RECORDINGS_NAME
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)
-        for recording in sorted((Path(scratch) / REPORT_STEM).glob("*.json")):
+        recordings = sorted((Path(scratch) / REPORT_STEM).glob("*.json"))
+        for recording in recordings:
             shutil.move(str(recording), target / recording.name)
+        if not recordings:
+            (target / NONE_ASKED_NAME).write_text(
+                "jixiao record asked the model nothing here: the rules settled every field.\n",
+                encoding="utf-8",
+            )
     return result
 
 

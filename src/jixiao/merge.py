@@ -81,7 +81,7 @@ def scalar_candidates(
 ) -> list[Candidate]:
     candidates: list[Candidate] = []
     for answer in answers:
-        if answer.status not in (ChunkStatus.ANSWERED, ChunkStatus.CACHED):
+        if answer.status is ChunkStatus.SKIPPED or not answer.data:
             continue
         item = answer.data.get(spec.key)
         if not isinstance(item, dict):
@@ -181,7 +181,7 @@ def merge_lists(
     """Every chunk's list items, typed, located in the text and de-duplicated."""
     merged: dict[str, dict[str, ListItem]] = {path: {} for path in LIST_ITEM_TYPES}
     for answer in answers:
-        if answer.status not in (ChunkStatus.ANSWERED, ChunkStatus.CACHED):
+        if answer.status is ChunkStatus.SKIPPED or not answer.data:
             continue
         chunk = chunks[answer.chunk_index]
         window = (chunk.start, chunk.end)

@@ -39,6 +39,7 @@ from jixiao.core import (
     ChunkStatus,
     FieldStatus,
     Flag,
+    Question,
     ReportField,
     ReportResult,
     ReportStatus,
@@ -67,9 +68,10 @@ from jixiao.output import (
     write_index,
     write_report,
 )
+from jixiao.questions import plan_questions
 from jixiao.rules import RuleContext, entries_for, run_rules
 from jixiao.segment import build_sections, segment
-from jixiao.settings import ProviderName, Settings
+from jixiao.settings import AskPolicy, ProviderName, Settings
 from jixiao.validate import chunk_failures, settle_statuses, suspect_flags, validate
 
 logger = logging.getLogger(__name__)
@@ -118,13 +120,17 @@ class CallLog:
         self.path = path
         self._lock = threading.Lock()
 
-    def write(self, report: str, provider: str, answer: ChunkAnswer) -> None:
+    def write(
+        self, report: str, provider: str, answer: ChunkAnswer, question: Question | None = None
+    ) -> None:
         if self.path is None or answer.status is ChunkStatus.SKIPPED:
             return
         entry = {
             "time": datetime.now(UTC).isoformat(timespec="seconds"),
             "report": report,
             "chunk": answer.chunk_index,
+            "question": question.label if question else None,
+            "fields": (question.fields + question.lists) if question else None,
             "provider": provider,
             "status": answer.status.value,
             "http_calls": answer.usage.calls,
@@ -196,15 +202,18 @@ def prepare(
 
 
 def settle_report(
-    catalog: Catalog, prepared: Prepared, answers: list[ChunkAnswer], model_used: bool
+    catalog: Catalog,
+    prepared: Prepared,
+    answers: list[ChunkAnswer],
+    context: RuleContext | None = None,
 ) -> tuple[dict[str, ReportField], list[Flag]]:
-    """Merge the chunk answers, run the rules, ground and reconcile, check, settle statuses.
+    """Merge the answers, run the rules, ground and reconcile, check, settle statuses.
 
-    Silence is not doubt: a field the model left empty settles as the rules alone settle
-    it, so `model_used` no longer changes the outcome (kept until callers drop it).
+    Silence is not doubt: a field the model left empty settles exactly as the rules
+    alone settle it. `context` defaults to the report's own (`prepared.context`).
     """
     fields, flags = merge_answers(catalog, prepared.chunks, answers, prepared.text)
-    context = prepared.context
+    context = context or prepared.context
     findings = run_rules(catalog, context)
     rule_lists = build_lists(context)
     flags += validate(catalog, fields, context, findings, rule_lists)
@@ -212,6 +221,37 @@ def settle_report(
     flags += chunk_failures(answers)
     flags += suspect_flags(fields, prepared.suspects)
     return fields, settle_statuses(fields, flags)
+
+
+def open_fields(catalog: Catalog, prepared: Prepared) -> tuple[set[str], set[str]]:
+    """(scalar keys, list paths) the rules alone leave missing or not `ok`: what the
+    model is asked for under `--ask gaps`. Settled on a fresh rule context, so the
+    report's own is untouched."""
+    fields, _ = settle_report(catalog, prepared, [], prepared.rule_context())
+    keys = {
+        spec.key
+        for spec in catalog.fields
+        if fields[spec.path].value is None or fields[spec.path].status is not FieldStatus.OK
+    }
+    paths = {spec.path for spec in catalog.lists if not fields[spec.path].value}
+    return keys, paths
+
+
+def questions_for(catalog: Catalog, prepared: Prepared, settings: Settings) -> list[Question]:
+    """The questions a model is asked about this report under these settings."""
+    if settings.ask is AskPolicy.ALL:
+        keys = {spec.key for spec in catalog.fields}
+        paths = {spec.path for spec in catalog.lists}
+    else:
+        keys, paths = open_fields(catalog, prepared)
+    return plan_questions(
+        prepared.chunks,
+        catalog,
+        keys,
+        paths,
+        settings.fields_per_call,
+        settings.max_output_tokens,
+    )
 
 
 def process_report(
@@ -232,27 +272,33 @@ def process_report(
     prepared = prepared or prepare(path, settings, catalog, ocr)
     text, chunks = prepared.text, prepared.chunks
 
-    def ask(chunk_index: int) -> ChunkAnswer:
-        answer = provider.answer(chunks[chunk_index], name)
+    questions: list[Question] = []
+    if provider.name != ProviderName.NONE.value:
+        questions = questions_for(catalog, prepared, settings)
+
+    def ask(question: Question) -> ChunkAnswer:
+        answer = provider.answer(question, name)
         if call_log is not None:
-            call_log.write(name, provider.name, answer)
+            call_log.write(name, provider.name, answer, question)
         return answer
 
     if pool is not None:
-        answers = list(pool.map(ask, range(len(chunks))))
+        answers = list(pool.map(ask, questions))
     else:
-        answers = [ask(index) for index in range(len(chunks))]
+        answers = [ask(question) for question in questions]
 
-    model_used = provider.name != ProviderName.NONE.value
-    fields, flags = settle_report(catalog, prepared, answers, model_used)
+    fields, flags = settle_report(catalog, prepared, answers)
     usage = Usage()
     for answer in answers:
         usage.add(answer.usage)
-    failed = [a.chunk_index for a in answers if a.status is ChunkStatus.FAILED]
+    failed = sorted({a.chunk_index for a in answers if a.status is ChunkStatus.FAILED})
     run = RunRecord(
         provider=provider.name,
         model=provider.model,
         prompt_version=prompt_version,
+        mode=provider.mode.value if provider.mode else None,
+        ask=settings.ask.value if questions else None,
+        questions=len(questions),
         llm_calls=usage.calls,
         cache_hits=usage.cache_hits,
         input_tokens=usage.input_tokens,

@@ -1,7 +1,7 @@
 """Recordings: the HTTP exchanges of real LLM calls, kept as reviewable JSON.
 
 In: request and response bodies seen by the transport the openai client sends through.
-Out: one pretty-printed JSON file per chunk call (`<dir>/<report>/chunk-NN.json`) with
+Out: one pretty-printed JSON file per question (`<dir>/<report>/chunk-NNa.json`) with
 the cache key, and per HTTP exchange the request (model, messages, schema, params), the
 raw response, the model name, the endpoint host and the time. No headers are kept, so
 no API key can reach a recording. `ReplayStore` serves them back by request hash.
@@ -48,6 +48,7 @@ class CallRecording(BaseModel):
     recording_version: int = RECORDING_VERSION
     report: str
     chunk: int
+    part: str = ""  # which question of the chunk ("a", "b", "a1" after a split)
     cache_key: str
     exchanges: list[Exchange] = Field(default_factory=list)
 
@@ -63,12 +64,29 @@ def make_exchange(request: dict[str, Any], response: dict[str, Any], host: str |
     )
 
 
-def recording_path(directory: Path, report: str, chunk: int) -> Path:
-    return directory / report / f"chunk-{chunk:02d}.json"
+# A call that ran past its deadline is recorded with this response, so a replay meets
+# the same timeout (and splits the question the same way) without waiting for it.
+TIMEOUT_RESPONSE = {"jixiao_replay": "timeout"}
+
+
+def request_mode(request: dict[str, Any]) -> str:
+    """The instructor mode a recorded request was made in, read off its shape."""
+    if request.get("tools"):
+        return "tools"
+    response_format = request.get("response_format") or {}
+    if response_format.get("type") == "json_object":
+        return "json"
+    if response_format.get("type") == "json_schema":
+        return "json_schema"
+    return "md_json"
+
+
+def recording_path(directory: Path, report: str, chunk: int, part: str = "") -> Path:
+    return directory / report / f"chunk-{chunk:02d}{part}.json"
 
 
 def write_recording(directory: Path, recording: CallRecording) -> Path:
-    path = recording_path(directory, recording.report, recording.chunk)
+    path = recording_path(directory, recording.report, recording.chunk, recording.part)
     text = json.dumps(recording.model_dump(mode="json"), ensure_ascii=False, indent=2)
     write_text_atomic(path, text + "\n")
     return path
@@ -83,6 +101,7 @@ class ReplayStore:
         self.directory = directory
         self._responses: dict[str, dict[str, Any]] = {}
         self._models: set[str] = set()
+        self._modes: set[str] = set()
         self._lock = threading.Lock()
         for path in sorted(directory.rglob("*.json")):
             try:
@@ -93,6 +112,7 @@ class ReplayStore:
                 self._responses[exchange.request_sha256] = exchange.response
                 if exchange.request.get("model"):
                     self._models.add(str(exchange.request["model"]))
+                self._modes.add(request_mode(exchange.request))
 
     def __len__(self) -> int:
         return len(self._responses)
@@ -100,6 +120,11 @@ class ReplayStore:
     @property
     def models(self) -> set[str]:
         return set(self._models)
+
+    @property
+    def modes(self) -> set[str]:
+        """The output modes the recorded requests were made in (`tools`, `json`, …)."""
+        return set(self._modes)
 
     def response_for(self, body: dict[str, Any]) -> dict[str, Any] | None:
         with self._lock:

@@ -1,15 +1,16 @@
 """Response schema: field groups -> the pydantic model a chunk's LLM answer must fit.
 
-In: the field catalog and the groups a chunk is asked about.
-Out: a pydantic model (built once per group combination) in which every field is
+In: the field catalog and the fields a question asks (scalar keys, list paths).
+Out: a flat pydantic model (built once per combination) in which every field is
 optional and every scalar comes as {value, quote}: the value as the report writes it
-and a verbatim quote that states it. Asking only the groups a chunk can answer keeps
-each request small; the cache key includes the schema, so it changes with it.
+and a verbatim quote that states it. Asking only a few fields keeps each request small
+for a small model; the cache key includes the schema, so it changes with it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -22,10 +23,10 @@ logger = logging.getLogger(__name__)
 
 
 class Quoted(BaseModel):
-    """一个值及其原文依据。"""
+    """值及原文。"""
 
-    value: str | None = Field(None, description="按原文写出的值（数字不换算）；报告未写则为 null")
-    quote: str | None = Field(None, description="报告中逐字摘录的、含该值的原文片段")
+    value: str | None = Field(None, description="照抄原文的值，带单位")
+    quote: str | None = Field(None, description="含该值的原文，逐字")
 
 
 def answer_item_model(item_type: type[ListItem], name: str, quote: bool) -> type[BaseModel]:
@@ -79,31 +80,31 @@ def list_description(spec: ListSpec) -> str:
 
 
 @cache
-def _response_model_for(groups: tuple[str, ...]) -> type[BaseModel]:
+def _response_model_for(fields: tuple[str, ...], lists: tuple[str, ...]) -> type[BaseModel]:
     catalog = load_catalog()
     definitions: dict[str, Any] = {}
-    for group in groups:
-        for spec in catalog.fields_in(group):
+    for spec in catalog.fields:
+        if spec.key in fields:
             definitions[spec.key] = (
                 Quoted | None,
                 Field(None, description=scalar_description(spec)),
             )
-        for list_spec in catalog.lists_in(group):
+    for list_spec in catalog.lists:
+        if list_spec.path in lists:
             item = LIST_ITEM_MODELS[list_spec.path]
             definitions[list_spec.path] = (
                 list[item],  # type: ignore[valid-type]
                 Field(default_factory=list, description=list_description(list_spec)),
             )
-    model = create_model(
+    return create_model(
         "ReportExtract",
         __config__=ConfigDict(extra="ignore"),
-        __doc__="从绩效自评报告片段中提取的字段；片段中没有的字段留空。",
+        __doc__="报告片段中所问字段的值；片段没有写的填 null。",
         **definitions,
     )
-    return model
 
 
-def response_model_for(groups: list[str]) -> type[BaseModel]:
-    """The response model for these groups of the shipped catalog (built once)."""
-    ordered = tuple(name for name in load_catalog().groups if name in groups)
-    return _response_model_for(ordered)
+def response_model_for(fields: Sequence[str], lists: Sequence[str] = ()) -> type[BaseModel]:
+    """The flat response model asking these scalar keys and list paths (built once):
+    field key -> {value, quote}, list path -> items, in catalog order."""
+    return _response_model_for(tuple(fields), tuple(lists))

@@ -32,12 +32,21 @@ class ProviderName(StrEnum):
 
 
 class LLMMode(StrEnum):
-    """instructor modes that make sense for OpenAI-compatible servers."""
+    """instructor modes that make sense for OpenAI-compatible servers, or `auto`: the
+    mode a one-time probe of the endpoint chose (see `probe`)."""
 
+    AUTO = "auto"
     TOOLS = "tools"  # OpenAI, vLLM, DeepSeek, Qwen, llama.cpp server
     JSON = "json"  # response_format json_object: Ollama, llama.cpp server
     JSON_SCHEMA = "json_schema"  # strict schema: OpenAI; rejected by some local servers
     MD_JSON = "md_json"  # JSON in a markdown block: servers with neither
+
+
+class AskPolicy(StrEnum):
+    """Which fields the model is asked for."""
+
+    GAPS = "gaps"  # the fields the rules alone leave missing or flagged
+    ALL = "all"  # every field whose cue a chunk holds (the model may challenge the rules)
 
 
 DEFAULT_CACHE_DIR = Path(".jixiao-cache")
@@ -50,15 +59,17 @@ class Settings(BaseModel):
     base_url: str | None = None
     api_key: SecretStr | None = None
     model: str | None = None
-    mode: LLMMode = LLMMode.TOOLS
+    mode: LLMMode = LLMMode.AUTO
+    ask: AskPolicy = AskPolicy.GAPS
+    fields_per_call: int = Field(default=4, ge=1, le=64)
     temperature: float = 0.0
-    max_output_tokens: int = 2048
-    timeout_seconds: float = 300.0
+    max_output_tokens: int = 2048  # the ceiling; each request asks only what it needs
+    timeout_seconds: float = 180.0  # one call's deadline; a call past it is split, not resent
     chunk_tokens: int = Field(default=2000, ge=200)
     jobs: int = Field(default=1, ge=1, le=64)
     transport_attempts: int = Field(default=4, ge=1)  # tries per call on network/5xx/429
     backoff_max_seconds: float = 30.0
-    reask_retries: int = Field(default=2, ge=0)  # re-asks after invalid output
+    reask_retries: int = Field(default=1, ge=0)  # re-asks after invalid output (each costs a call)
     use_cache: bool = True
     cache_dir: Path = DEFAULT_CACHE_DIR
     record_dir: Path | None = None
@@ -78,9 +89,10 @@ class Settings(BaseModel):
         # Local servers ignore the key, but the openai client wants one.
         return self.api_key.get_secret_value() if self.api_key else "not-needed"
 
-    def sampling(self) -> dict[str, Any]:
-        """Sampling parameters sent with every request (and part of the cache key)."""
-        return {"temperature": self.temperature, "max_tokens": self.max_output_tokens}
+    def sampling(self, max_tokens: int | None = None) -> dict[str, Any]:
+        """Sampling parameters sent with a request (and part of its cache key)."""
+        limit = min(max_tokens, self.max_output_tokens) if max_tokens else self.max_output_tokens
+        return {"temperature": self.temperature, "max_tokens": limit}
 
 
 _ENV_NAMES = {
@@ -88,6 +100,7 @@ _ENV_NAMES = {
     "api_key": ("JIXIAO_API_KEY", "OPENAI_API_KEY"),
     "model": ("JIXIAO_MODEL", "OPENAI_MODEL"),
     "mode": ("JIXIAO_MODE",),
+    "ask": ("JIXIAO_ASK",),
     "provider": ("JIXIAO_PROVIDER",),
     "cache_dir": ("JIXIAO_CACHE_DIR",),
 }

@@ -83,7 +83,7 @@ def test_a_bad_byte_in_utf8_text_is_replaced_and_values_read_there_are_flagged(
     assert "\ufffd" in (document.text or "")
     assert [line.reason for line in document.suspect_lines] == ["encoding_repaired"]
     catalog = load_catalog()
-    fields, _ = settle_report(catalog, prepare(path, Settings(), catalog), [], model_used=False)
+    fields, _ = settle_report(catalog, prepare(path, Settings(), catalog), [])
     assert fields["funds.expenditure_total"].status is FieldStatus.OK  # a clean line
     assert fields["funds.income_total"].value == Decimal("120.5")
     assert fields["funds.income_total"].flags == ["encoding_repaired"]

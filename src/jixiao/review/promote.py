@@ -21,14 +21,14 @@ from jixiao.catalog import load_catalog
 from jixiao.errors import CaseError, ReviewError
 from jixiao.files import write_text_atomic
 from jixiao.golden import EXPECTED_NAME, RECORDINGS_NAME, REPORT_STEM
-from jixiao.llm import cached_exchanges, chunk_cache_key, load_prompts
+from jixiao.llm import cached_exchanges, load_prompts, question_cache_key
 from jixiao.output import dumps, flatten_report, load_report, plain_json
-from jixiao.pipeline import prepare
+from jixiao.pipeline import prepare, questions_for
 from jixiao.recording import CallRecording, write_recording
 from jixiao.review.apply import ROW_KEY, apply_decisions, list_reports, open_fields
 from jixiao.review.decisions import DecisionStore
 from jixiao.review.display import field_name
-from jixiao.settings import Settings
+from jixiao.settings import AskPolicy, LLMMode, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -64,22 +64,27 @@ def promote_report(out_dir: Path, name: str, case_dir: Path, settings: Settings)
             f"{name}: extracted with prompt {run['prompt_version']}, "
             f"the prompts are now {prompts.version}"
         )
-    chunks = prepare(source, settings, load_catalog()).chunks
+    mode = LLMMode(run.get("mode") or LLMMode.TOOLS.value)
+    settings = settings.model_copy(update={"ask": AskPolicy(run.get("ask") or "all")})
+    catalog = load_catalog()
+    questions = questions_for(catalog, prepare(source, settings, catalog), settings)
     case_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
-        for chunk in chunks:
-            exchanges = cached_exchanges(settings, prompts, chunk)
+        (Path(scratch) / REPORT_STEM).mkdir()
+        for question in questions:
+            exchanges = cached_exchanges(settings, prompts, question, mode)
             if not exchanges:
                 raise CaseError(
-                    f"{name}: chunk {chunk.index} is not in the cache "
+                    f"{name}: question {question.label} is not in the cache "
                     f"{settings.cache_dir} with its exchanges"
                 )
             write_recording(
                 Path(scratch),
                 CallRecording(
                     report=REPORT_STEM,
-                    chunk=chunk.index,
-                    cache_key=chunk_cache_key(settings, prompts, chunk),
+                    chunk=question.chunk_index,
+                    part=question.part,
+                    cache_key=question_cache_key(settings, prompts, question, mode),
                     exchanges=exchanges,
                 ),
             )
