@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 from jixiao.catalog import load_catalog
@@ -41,10 +42,12 @@ def test_a_gap_names_terms_and_difference_and_grades_severity() -> None:
             funds__basic=Decimal("70.1"),
         )
     )["sum_personnel_public"]
-    assert (
-        small.severity == "warning"
-        and "0.01" in small.message
-        and "funds.public=9.61" in small.message
+    assert small.severity == "warning"
+    # Chinese, with the catalog's field names and units, never a field path
+    assert small.message == (
+        "基本支出 70.1 万元 ≠ 人员经费 + 公用经费 70.11 万元"
+        "（差 0.01 万元，在容差 0.02 万元 以内，但不完全相等）："
+        "人员经费 60.5 万元 + 公用经费 9.61 万元"
     )
     large = _run(
         _fields(
@@ -53,7 +56,7 @@ def test_a_gap_names_terms_and_difference_and_grades_severity() -> None:
             funds__basic=Decimal("70.1"),
         )
     )["sum_personnel_public"]
-    assert large.severity == "error" and "10" in large.message
+    assert large.severity == "error" and "（差 10 万元，超出容差 0.02 万元）" in large.message
 
 
 def test_projects_sum_and_balance() -> None:
@@ -101,7 +104,7 @@ def test_a_project_missing_one_figure_is_flagged_unless_it_would_be_zero() -> No
     flags = run_checks(load_catalog(), _fields(projects=[missed, unsaid]), None)
     incomplete = [f for f in flags if f.code == "project_incomplete"]
     assert [f.field for f in incomplete] == ["projects[0]"]
-    assert "budget_initial" in incomplete[0].message and "3" in incomplete[0].message
+    assert "缺少年初预算" in incomplete[0].message and "应为 3 万元" in incomplete[0].message
     assert incomplete[0].severity == "warning"
 
 
@@ -162,3 +165,55 @@ def test_a_rate_over_100_is_not_flagged_when_spending_over_budget_gives_it() -> 
         )
     )
     assert {"out_of_range", "execution_rate"} <= set(wrong)
+
+
+def test_every_check_message_is_chinese_with_field_names_and_units() -> None:
+    flags = run_checks(
+        load_catalog(),
+        _fields(
+            funds__execution_rate=Decimal("95"),
+            funds__expenditure_total=Decimal("80"),
+            funds__budget_full_year=Decimal("100"),
+            satisfaction__satisfied=Decimal("90"),
+            satisfaction__basic=Decimal("5"),
+            satisfaction__unsatisfied=Decimal("1"),
+            staffing__actual=-1,
+            score__total=Decimal("90"),
+            indicators=[
+                {"name": "活动场次", "weight": Decimal(10), "score": Decimal(12), "flags": []}
+            ],
+            projects=[
+                {
+                    "name": "示例项目",
+                    "budget_initial": Decimal(5),
+                    "adjustment": Decimal(0),
+                    "actual": Decimal(4),
+                    "carryover": Decimal(0),
+                    "flags": [],
+                }
+            ],
+        ),
+        Decimal("2"),
+    )
+    by_code = {f.code: f.message for f in flags}
+    assert by_code["execution_rate"] == (
+        "预算执行率 95% ≠ 支出合计 80 万元 ÷ 全年预算数 100 万元 = 80.00%（容差 ±0.5%）"
+    )
+    assert by_code["sum_satisfaction"].startswith("满意度各项之和 96% ≠ 100%（差 4%")
+    assert by_code["indicator_score_over_weight"] == "「活动场次」得分 12分 高于分值 10分"
+    assert by_code["indicator_total"] == (
+        "各指标得分之和 12分（另加预算执行得分 2分） ≠ 自评总分 90分"
+    )
+    assert by_code["project_balance"].startswith("「示例项目」年初预算 5 万元 + 调整 0 万元 ≠")
+    assert by_code["out_of_range"] == "实有(在职)人数 -1人 超出合理范围 0人…∞"
+    for text in by_code.values():
+        assert not re.search(r"[A-Za-z]{2,}", text), text
+
+
+def test_the_english_wording_stays_available() -> None:
+    from jixiao.flags import message
+
+    assert message("out_of_range", "en", name="x", value="1", bounds="0…2") == (
+        "x = 1 is outside 0…2"
+    )
+    assert message("out_of_range", name="x", value="1", bounds="0…2") == "x 1 超出合理范围 0…2"

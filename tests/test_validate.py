@@ -4,6 +4,7 @@ Model answers here are hand-made test inputs (a planted wrong number, a number t
 not in the report, a number moved to the wrong field), not recordings of a model.
 """
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -93,7 +94,9 @@ def test_the_real_gap_between_projects_and_their_total_is_flagged() -> None:
     assert actuals == [Decimal("4.22"), Decimal("4.00")]
     assert fields["funds.project"].value == Decimal("8.23")
     (gap,) = [f for f in flags if f.code == "sum_projects"]
-    assert "8.22" in gap.message and "8.23" in gap.message and "-0.01" in gap.message
+    assert (
+        "8.22 万元" in gap.message and "8.23 万元" in gap.message and "差 0.01 万元" in gap.message
+    )
     assert fields["funds.project"].status is FieldStatus.FLAGGED
 
 
@@ -135,6 +138,14 @@ def test_planted_model_errors_are_flagged_and_corrected_by_proposal(answer, path
     assert field.status is FieldStatus.FLAGGED
     truth = {"funds.basic": "70.1", "funds.personnel": "60.5", "funds.public": "9.6"}[path]
     assert field.value == Decimal(truth)
+    # the messages are Chinese: the field's catalog name and figures in 万元, no path
+    name = load_catalog().field(path).zh
+    planted = answer[next(iter(answer))]["value"].removesuffix("万元")
+    for found in (f for f in flags if f.field == path):
+        assert name in found.message and path not in found.message, found
+        assert not re.search(r"[A-Za-z]{2,}", found.message), found
+    proposal = next(f for f in flags if f.field == path and f.code == "model_rule_disagree")
+    assert f"{planted} 万元" in proposal.message and f"{truth} 万元" in proposal.message
 
 
 def test_a_grounded_model_value_is_ok_and_silence_keeps_the_rules_reading() -> None:

@@ -2,9 +2,10 @@
 
 In: the report's fields (values settled by validate), the catalog, and the figures the
 rules read beside the indicator table (the budget-execution score).
-Out: one flag per violated rule of `data/checks.toml`, naming the rule, its terms and
-the difference. Exact decimals throughout; the tolerance is stated in that file. Checks
-report; they never change a figure.
+Out: one flag per violated rule of `data/checks.toml`, its message a Chinese sentence
+(templates in `data/flags.toml`) naming the fields in Chinese, the figures with their
+units and the difference. Exact decimals throughout; the tolerance is stated in
+checks.toml. Checks report; they never change a figure.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from typing import TypeVar
 
 from pydantic import BaseModel, Field
 
-from jixiao.catalog import Catalog, FieldKind
+from jixiao.catalog import Catalog, FieldKind, load_catalog
 from jixiao.core import Flag, Indicator, ListItem, Project, ReportField, Severity
 from jixiao.figures import format_decimal
+from jixiao.flags import load_flags, message, with_unit
 
 logger = logging.getLogger(__name__)
 
@@ -83,21 +85,55 @@ def _fmt(value: Decimal) -> str:
     return format_decimal(value)
 
 
+def _name(path: str) -> str:
+    """A field path's Chinese name (the catalog's 中文)."""
+    try:
+        return load_catalog().field(path).zh
+    except KeyError:
+        return path
+
+
+def _valued(path: str | None, value: Decimal) -> str:
+    """A figure of the field at `path` with its unit (`80.25 万元`, `95%`)."""
+    try:
+        kind = load_catalog().field(path).kind if path else None
+    except KeyError:
+        kind = None
+    return with_unit(_fmt(value), kind)
+
+
+def _money(value: Decimal) -> str:
+    return with_unit(_fmt(value), FieldKind.MONEY)
+
+
+def _sum_words(rule: CheckRule) -> str:
+    spec = load_flags().get(rule.code)
+    return (spec.sum_words or spec.zh) if spec else rule.zh
+
+
 def _mismatch(
-    rule: CheckRule, field: str, detail: str, difference: Decimal, addends: int, tolerance: Decimal
+    rule: CheckRule,
+    field: str,
+    template: str,
+    parts: dict[str, str],
+    difference: Decimal,
+    addends: int,
+    tolerance: Decimal,
+    unit_of: str | None = None,
 ) -> Flag:
+    """A gap between two sides: a warning within the tolerance, an error beyond; the
+    message from `template` with `parts`, the difference and the tolerance note (figures
+    in the unit of the field at `unit_of`, money when None)."""
     within = abs(difference) <= tolerance * addends
     severity = Severity.WARNING if within else Severity.ERROR
-    note = (
-        f"within the tolerance of {_fmt(tolerance * addends)} but not exact"
-        if within
-        else f"beyond the tolerance of {_fmt(tolerance * addends)}"
-    )
+    shown = _valued(unit_of, tolerance * addends) if unit_of else _money(tolerance * addends)
+    note = message("within_tolerance" if within else "beyond_tolerance", tolerance=shown)
+    gap = _valued(unit_of, abs(difference)) if unit_of else _money(abs(difference))
     return Flag(
         field=field,
         code=rule.code,
         severity=severity,
-        message=f"{rule.zh}: {detail}; difference {_fmt(difference)} ({note})",
+        message=message(template, **parts, diff=gap, tolerance=note),
     )
 
 
@@ -116,10 +152,26 @@ def check_sum(rule: CheckRule, fields: dict[str, ReportField], tolerance: Decima
     field, target = next(iter(targets.items()))
     if rule.constant is None and len(targets) > 1:
         field, target = min(targets.items(), key=lambda item: abs(total_sum - item[1]))
-    shown_terms = " + ".join(f"{path}={_fmt(v)}" for path, v in present.items())
-    detail = f"{shown_terms} = {_fmt(total_sum)}, but {field or 'it'} is {_fmt(target)}"
+    unit_of = rule.terms[0]
+    parts = {
+        "terms": " + ".join(f"{_name(path)} {_valued(path, v)}" for path, v in present.items()),
+        "sum": _valued(unit_of, total_sum),
+        "sum_words": _sum_words(rule),
+        "total": _valued(unit_of, target),
+        "total_name": _name(field) if field else "",
+    }
+    template = "sum_mismatch" if field else "sum_constant"
     return [
-        _mismatch(rule, field or rule.terms[0], detail, total_sum - target, len(present), tolerance)
+        _mismatch(
+            rule,
+            field or rule.terms[0],
+            template,
+            parts,
+            total_sum - target,
+            len(present),
+            tolerance,
+            unit_of,
+        )
     ]
 
 
@@ -149,11 +201,18 @@ def check_projects_sum(
         total = _number(fields, path)
         if total is None or total == total_sum:
             continue
-        names = " + ".join(
-            f"{p.name}={_fmt(Decimal(str(p.actual)))}" for _, p in _projects(fields)
-        )
-        detail = f"{names} = {_fmt(total_sum)}, but {path} is {_fmt(total)}"
-        return [_mismatch(rule, path, detail, total_sum - total, len(actuals), tolerance)]
+        parts = {
+            "terms": " + ".join(
+                f"{p.name} {_money(Decimal(str(p.actual)))}" for _, p in _projects(fields)
+            ),
+            "sum": _money(total_sum),
+            "sum_words": _sum_words(rule),
+            "total": _valued(path, total),
+            "total_name": _name(path),
+        }
+        return [
+            _mismatch(rule, path, "sum_mismatch", parts, total_sum - total, len(actuals), tolerance)
+        ]
     return []
 
 
@@ -173,8 +232,12 @@ def check_project_balance(
                     field=f"projects[{index}]",
                     code="project_incomplete",
                     severity=Severity.WARNING,
-                    message=f"{rule.zh}: {project.name} has no {missing[0]}, "
-                    f"the other three figures imply {_fmt(implied)}; check the report",
+                    message=message(
+                        "project_incomplete",
+                        name=project.name,
+                        key=_column_name(Project, missing[0]),
+                        value=_money(implied),
+                    ),
                 )
             )
         if missing:
@@ -182,12 +245,25 @@ def check_project_balance(
         initial, adjustment, actual, carryover = (Decimal(str(p)) for p in parts)
         difference = (initial + adjustment) - (actual + carryover)
         if difference:
-            detail = (
-                f"{project.name}: {_fmt(initial)} + {_fmt(adjustment)} ≠ "
-                f"{_fmt(actual)} + {_fmt(carryover)}"
+            words = {
+                "name": project.name,
+                "initial": _money(initial),
+                "adjustment": _money(adjustment),
+                "actual": _money(actual),
+                "carryover": _money(carryover),
+            }
+            flags.append(
+                _mismatch(
+                    rule, f"projects[{index}]", "project_balance", words, difference, 4, tolerance
+                )
             )
-            flags.append(_mismatch(rule, f"projects[{index}]", detail, difference, 4, tolerance))
     return flags
+
+
+def _column_name(item_type: type[ListItem], key: str) -> str:
+    """A list column's Chinese title without its unit (`年初预算（万元）` -> `年初预算`)."""
+    titles = dict(item_type.headers())
+    return titles.get(key, key).split("（")[0]
 
 
 def _balance_without(project: Project, missing: str) -> Decimal:
@@ -204,6 +280,8 @@ class RatioReading(BaseModel):
     rate: Decimal
     numerator: Decimal
     denominator: Decimal
+    numerator_path: str = ""
+    denominator_path: str = ""
     computed: Decimal
     tolerance: Decimal
 
@@ -217,9 +295,11 @@ def read_ratio(rule: CheckRule, fields: dict[str, ReportField]) -> RatioReading 
     if rule.target is None:
         return None
     rate = _number(fields, rule.target)
-    numerator = next((v for p in rule.numerators if (v := _number(fields, p)) is not None), None)
-    denominator = next(
-        (v for p in rule.denominators if (v := _number(fields, p)) is not None), None
+    numerator_path, numerator = next(
+        ((p, v) for p in rule.numerators if (v := _number(fields, p)) is not None), ("", None)
+    )
+    denominator_path, denominator = next(
+        ((p, v) for p in rule.denominators if (v := _number(fields, p)) is not None), ("", None)
     )
     if rate is None or numerator is None or not denominator:
         return None
@@ -230,6 +310,8 @@ def read_ratio(rule: CheckRule, fields: dict[str, ReportField]) -> RatioReading 
         denominator=denominator,
         computed=numerator / denominator * 100,
         tolerance=Decimal(5) / (Decimal(10) ** (places + 1)),
+        numerator_path=numerator_path,
+        denominator_path=denominator_path,
     )
 
 
@@ -242,9 +324,17 @@ def check_ratio(rule: CheckRule, fields: dict[str, ReportField]) -> list[Flag]:
             field=rule.target,
             code=rule.code,
             severity=Severity.ERROR,
-            message=f"{rule.zh}: {_fmt(reading.numerator)} ÷ {_fmt(reading.denominator)} = "
-            f"{reading.computed.quantize(Decimal('0.01'))}%, but the report says "
-            f"{_fmt(reading.rate)}% (tolerance ±{_fmt(reading.tolerance)})",
+            message=message(
+                "execution_rate",
+                rate_name=_name(rule.target),
+                rate=_valued(rule.target, reading.rate),
+                numerator_name=_name(reading.numerator_path),
+                numerator=_valued(reading.numerator_path, reading.numerator),
+                denominator_name=_name(reading.denominator_path),
+                denominator=_valued(reading.denominator_path, reading.denominator),
+                computed=f"{reading.computed.quantize(Decimal('0.01'))}%",
+                tolerance=_valued(rule.target, reading.tolerance),
+            ),
         )
     ]
 
@@ -264,7 +354,12 @@ def check_indicator_scores(rule: CheckRule, fields: dict[str, ReportField]) -> l
                     field=f"indicators[{index}]",
                     code=rule.code,
                     severity=Severity.ERROR,
-                    message=f"{rule.zh}: {item.name} scores {_fmt(score)} of {_fmt(weight)}",
+                    message=message(
+                        "indicator_over_weight",
+                        name=item.name,
+                        score=with_unit(_fmt(score), FieldKind.SCORE),
+                        weight=with_unit(_fmt(weight), FieldKind.SCORE),
+                    ),
                 )
             )
     return flags
@@ -286,14 +381,23 @@ def check_indicator_total(
         sums.append(indicator_sum + execution_score)
     if total in sums:
         return []
-    extra = f" (+ budget-execution score {_fmt(execution_score)})" if execution_score else ""
+    extra = (
+        message("indicator_total_extra", score=with_unit(_fmt(execution_score), FieldKind.SCORE))
+        if execution_score
+        else ""
+    )
     return [
         Flag(
             field=rule.totals[0],
             code=rule.code,
             severity=Severity.WARNING,
-            message=f"{rule.zh}: indicator scores add to {_fmt(indicator_sum)}{extra}, "
-            f"but the total score is {_fmt(total)}",
+            message=message(
+                "indicator_total",
+                sum=with_unit(_fmt(indicator_sum), FieldKind.SCORE),
+                extra=extra,
+                total_name=_name(rule.totals[0]),
+                total=_valued(rule.totals[0], total),
+            ),
         )
     ]
 
@@ -319,15 +423,20 @@ def check_ranges(catalog: Catalog, fields: dict[str, ReportField]) -> list[Flag]
             high = rule.max is not None and value > rule.max
             if low or high:
                 bounds = (
-                    f"{_fmt(rule.min) if rule.min is not None else '−∞'}…"
-                    f"{_fmt(rule.max) if rule.max is not None else '∞'}"
+                    f"{_valued(spec.path, rule.min) if rule.min is not None else '−∞'}…"
+                    f"{_valued(spec.path, rule.max) if rule.max is not None else '∞'}"
                 )
                 flags.append(
                     Flag(
                         field=spec.path,
                         code="out_of_range",
                         severity=Severity(rule.severity),
-                        message=f"{spec.zh} = {_fmt(value)} is outside {bounds}",
+                        message=message(
+                            "out_of_range",
+                            name=spec.zh,
+                            value=_valued(spec.path, value),
+                            bounds=bounds,
+                        ),
                     )
                 )
     return flags

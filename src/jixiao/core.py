@@ -88,8 +88,33 @@ class SuspectLine(BaseModel):
     context: str | None = None
 
 
+class PageBox(BaseModel):
+    """A piece of text OCR read on a page and where it stands, as shares (0..1) of the
+    page image's width and height; `words` are its words (a CJK character each, mostly)
+    with their left and right edges."""
+
+    text: str
+    left: float
+    top: float
+    right: float
+    bottom: float
+    words: list[tuple[str, float, float]] = Field(default_factory=list)
+
+
+class PageScan(BaseModel):
+    """A scanned page as OCR read it: the page image (JPEG, downscaled; the image the
+    boxes stand on, upright and levelled) and the pieces of text in reading order."""
+
+    page: int
+    jpeg: bytes = Field(repr=False)
+    width: int
+    height: int
+    boxes: list[PageBox] = Field(default_factory=list, repr=False)
+
+
 class SourceDocument(BaseModel):
-    """What ingest read: either plain text, or paragraphs and tables in order."""
+    """What ingest read: either plain text, or paragraphs and tables in order. `scans`
+    (never serialized) holds the page images and text boxes of the pages read by OCR."""
 
     path: str
     sha256: str
@@ -100,6 +125,7 @@ class SourceDocument(BaseModel):
     blocks: list[SourceParagraph | SourceTable] = Field(default_factory=list)
     pages: list[PageInfo] = Field(default_factory=list)
     suspect_lines: list[SuspectLine] = Field(default_factory=list)
+    scans: list[PageScan] = Field(default_factory=list, exclude=True, repr=False)
 
 
 # --- normalize / segment / chunk -----------------------------------------------------

@@ -49,10 +49,25 @@ class Reading(BaseModel):
     zh: str
 
 
+class MessageTemplate(BaseModel):
+    """One message's words, Chinese and English, with `{part}` places."""
+
+    zh: str
+    en: str
+
+
 class FlagCatalog(BaseModel):
     codes: dict[str, FlagSpec]
     readings: list[Reading]
     tolerances: list[Reading]
+    messages: dict[str, MessageTemplate] = Field(default_factory=dict)
+    choices: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+
+# The unit a figure of each field kind is written with (money in 万元).
+UNIT_OF_KIND = {"money": "万元", "percent": "%", "count": "人", "score": "分"}
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_ENGLISH = re.compile(r"\b[a-z]{2,} [a-z]{2,}\b")  # two English words in a row
 
 
 @cache
@@ -62,12 +77,16 @@ def load_catalog() -> FlagCatalog:
     raw = tomllib.loads(text)
     readings = [Reading.model_validate(r) for r in raw.pop("reading", [])]
     tolerances = [Reading.model_validate(r) for r in raw.pop("tolerance", [])]
+    messages = {k: MessageTemplate.model_validate(v) for k, v in raw.pop("message", {}).items()}
+    choices = raw.pop("choices", {})
     codes = {code: FlagSpec(code=code, **body) for code, body in raw.items()}
     for reading in readings:
         unknown = set(reading.codes) - set(codes)
         if unknown:
             raise ValueError(f"flags.toml: a reading names unknown codes {sorted(unknown)}")
-    return FlagCatalog(codes=codes, readings=readings, tolerances=tolerances)
+    return FlagCatalog(
+        codes=codes, readings=readings, tolerances=tolerances, messages=messages, choices=choices
+    )
 
 
 def load_flags() -> dict[str, FlagSpec]:
@@ -84,6 +103,25 @@ def _fill(template: str, parts: Mapping[str, str]) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: parts.get(m[1], ""), template)
 
 
+def message(key: str, language: str = "zh", /, **parts: object) -> str:
+    """The message `key` of flags.toml in `language` ("zh" or "en"), its parts filled in
+    (as text; a part not given is left empty). Raises KeyError for an unknown key."""
+    template = load_catalog().messages[key]
+    words = template.en if language == "en" else template.zh
+    return _fill(words, {name: str(value) for name, value in parts.items()})
+
+
+def choice_words() -> dict[str, dict[str, str]]:
+    """Field path -> the words of each of its enumerated values (report_kind: unit -> 单位整体)."""
+    return load_catalog().choices
+
+
+def with_unit(number: str, kind: str | None) -> str:
+    """A figure written with its field kind's unit: `80.25 万元`, `95%`, `12人`, `90分`."""
+    unit = UNIT_OF_KIND.get(str(kind), "") if kind else ""
+    return f"{number}{' ' if unit == '万元' else ''}{unit}"
+
+
 def describe(
     flag: Mapping[str, Any],
     name_of: Callable[[str], str | None] = lambda path: None,
@@ -92,8 +130,9 @@ def describe(
     """A flag (a dict with `code`, `message` and `field`) -> the Chinese sentence a
     reviewer reads. `name_of(path)` gives a field path's Chinese name (None if it is not
     one); `value_of(field, text)` shows a value of the flagged field as the reviewer should
-    see it (e.g. `unit` as 单位整体). A message no reading matches reads as the code's
-    catalog words; an unknown code reads as 未知标记."""
+    see it (e.g. `unit` as 单位整体). A Chinese message (what jixiao writes now) reads as
+    it is; an older English one is read by the `[[reading]]` it matches; one no reading
+    matches reads as the code's catalog words; an unknown code reads as 未知标记."""
     catalog = load_catalog()
     code = str(flag.get("code", ""))
     spec = catalog.codes.get(code)
@@ -119,6 +158,8 @@ def describe(
         parts = {k: _name_paths(v, name_of) for k, v in parts.items()}
         parts["sum_words"] = spec.sum_words or spec.zh
         return _fill(reading.zh, parts)
+    if _CJK.search(message) and not _ENGLISH.search(message) and not _PATH.search(message):
+        return message
     return spec.zh
 
 

@@ -42,6 +42,7 @@ from jixiao.figures import (
     parse_percent,
     strip_zeros,
 )
+from jixiao.flags import message, with_unit
 from jixiao.patterns import YEAR_RE
 
 logger = logging.getLogger(__name__)
@@ -158,7 +159,13 @@ def pick(spec: FieldSpec, candidates: list[Candidate]) -> tuple[ReportField, lis
                 field=spec.path,
                 code="conflict",
                 severity=Severity.WARNING,
-                message=f"{spec.zh}: the report states different values {values}",
+                message=message(
+                    "conflict_values",
+                    name=spec.zh,
+                    values="、".join(
+                        with_unit(v, spec.kind) if spec.numeric else v for v in values
+                    ),
+                ),
             )
         )
     return field, flags

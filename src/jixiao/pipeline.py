@@ -2,7 +2,8 @@
 
 In: input paths (files or folders), an output folder and `Settings`.
 Out: per report `<name>.json` + `<name>.normalized.txt` + `<name>.index.jsonl` (the
-figures review offers as candidates), a `calls.jsonl` log line per chunk call, and
+figures review offers as candidates; for scanned inputs also `.pages/<name>/`, the page
+images and text boxes, see `pages`), a `calls.jsonl` log line per chunk call, and
 `jixiao-run.json` summing up the batch; returns a `BatchResult`.
 A report that cannot be read is recorded with its reason and the batch goes on; a
 report whose chunks failed is written with `chunk_failed` flags and counted as failed.
@@ -68,6 +69,7 @@ from jixiao.output import (
     write_index,
     write_report,
 )
+from jixiao.pages import save_pages
 from jixiao.questions import plan_questions
 from jixiao.rules import RuleContext, entries_for, run_rules
 from jixiao.segment import build_sections, segment
@@ -542,6 +544,7 @@ def _run_batch(
                     else:
                         write_index(out_dir, name, index_lines(catalog, prepared.context))
                         summary = summarize(result, write_report(out_dir, result))
+                        save_pages(out_dir, name, prepared.document, text=prepared.text)
                 except IngestError as exc:
                     logger.warning("%s: not read: %s", path, exc.reason)
                     summary = _failed(name, path, exc.reason)

@@ -4,7 +4,8 @@ In: the merged model fields (values with their chunk candidates), what the rules
 (candidates from the number index and alias tables, rule-built lists), the chunk
 answers and the normalized text.
 Out: every field with value, status, evidence and flag codes, and the report's flags
-sorted by severity (errors first).
+sorted by severity (errors first), each message a Chinese sentence with the field's name
+and the figures' units (templates in `data/flags.toml`).
 
 Grounding: a model figure is `ok` only when the report prints it (after unit
 conversion) under a label that fits the field, or when the rules found the same value on
@@ -45,7 +46,7 @@ from jixiao.core import (
 )
 from jixiao.evidence import evidence_of, squash, unique_spans
 from jixiao.figures import format_decimal
-from jixiao.flags import load_flags
+from jixiao.flags import choice_words, load_flags, message, with_unit
 from jixiao.numbers import IndexedNumber
 from jixiao.rules import (
     RuleContext,
@@ -65,10 +66,16 @@ def flag(field: str, code: str, severity: Severity, message: str) -> Flag:
     return Flag(field=field, code=code, severity=severity, message=message)
 
 
-def shown(value: Any) -> str:
+def shown(value: Any, spec: FieldSpec | None = None) -> str:
+    """A value as a message shows it: a figure with its field's unit, an enumerated
+    value in its words (单位整体), a long text cut at 40 characters."""
     if isinstance(value, Decimal):
-        return format_decimal(value)
+        return with_unit(format_decimal(value), spec.kind if spec else None)
+    if isinstance(value, int) and spec is not None and spec.numeric:
+        return with_unit(str(value), spec.kind)
     text = str(value)
+    if spec is not None:
+        text = choice_words().get(spec.path, {}).get(text, text)
     return text if len(text) <= 40 else text[:40] + "…"
 
 
@@ -158,12 +165,11 @@ def read_a_glued_run(model_value: Any, rule_group: list[Candidate], text: str) -
     return False
 
 
+# flag code -> its message template in data/flags.toml ([message.<key>])
 MODEL_MESSAGES = {
-    "weak_label": (
-        "{zh} = {value}: the report prints this figure, but not under a label for this field"
-    ),
-    "not_in_source": "{zh} = {value}: not found in the report",
-    "inferred": "{zh} = {value}: inferred, not stated in the report",
+    "weak_label": "weak_label",
+    "not_in_source": "not_in_source",
+    "inferred": "inferred",
 }
 
 
@@ -206,12 +212,14 @@ def settle_scalar(
         flags.append(flag(spec.path, code, severity, message))
 
     def conflict_if_any(chosen: Any) -> None:
-        others = [shown(g[0].value) for g in groups if not same(g[0].value, chosen)]
+        others = [shown(g[0].value, spec) for g in groups if not same(g[0].value, chosen)]
         if others:
             add(
                 "conflict",
                 Severity.WARNING,
-                f"{spec.zh}: the report states {shown(chosen)} and also {', '.join(others)}",
+                message(
+                    "conflict", name=spec.zh, value=shown(chosen, spec), others="、".join(others)
+                ),
             )
 
     if field.value is not None:
@@ -225,7 +233,7 @@ def settle_scalar(
             field.evidence = evidence
             conflict_if_any(field.value)
             if inferred:
-                add("inferred", Severity.WARNING, f"{spec.zh}: inferred, not stated in the title")
+                add("inferred", Severity.WARNING, message("inferred_title", name=spec.zh))
             return flags
         if (
             code == "not_in_source"
@@ -241,31 +249,44 @@ def settle_scalar(
             conflict_if_any(rules_value)
             return flags
         severity = load_flags()[code].severity
-        add(code, severity, MODEL_MESSAGES[code].format(zh=spec.zh, value=shown(field.value)))
+        add(
+            code,
+            severity,
+            message(MODEL_MESSAGES[code], name=spec.zh, value=shown(field.value, spec)),
+        )
         field.evidence = evidence
         if rules_value is None or same(rules_value, field.value):
             return flags
         if inferred or (spec.numeric and not plausible(spec, rules_value)):
-            why = "only infer" if inferred else "read an implausible"
+            why = message("why_inferred" if inferred else "why_implausible")
             add(
                 "model_rule_disagree",
                 Severity.WARNING,
-                f"{spec.zh}: the model said {shown(field.value)}; the rules {why} "
-                f"{shown(rules_value)} (kept the model's value)",
+                message(
+                    "disagree_kept",
+                    name=spec.zh,
+                    model=shown(field.value, spec),
+                    why=why,
+                    rules=shown(rules_value, spec),
+                ),
             )
             return flags
         add(
             "model_rule_disagree",
             Severity.WARNING,
-            f"{spec.zh}: the model said {shown(field.value)}; the report states "
-            f"{shown(rules_value)} under a label for this field (proposed instead)",
+            message(
+                "disagree_proposed",
+                name=spec.zh,
+                model=shown(field.value, spec),
+                rules=shown(rules_value, spec),
+            ),
         )
         field.value = rules_value
         field.evidence = unique_spans(groups[0])
         add(
             "proposed_by_rules",
             Severity.WARNING,
-            f"{spec.zh} = {shown(rules_value)} proposed by the rules",
+            message("proposed_by_rules", name=spec.zh, value=shown(rules_value, spec)),
         )
         conflict_if_any(rules_value)
         return flags
@@ -280,7 +301,7 @@ def settle_scalar(
         add(
             "inferred",
             Severity.WARNING,
-            f"{spec.zh} = {shown(rules_value)}: inferred, not stated where the report names it",
+            message("inferred_unstated", name=spec.zh, value=shown(rules_value, spec)),
         )
     conflict_if_any(rules_value)
     return flags
@@ -329,12 +350,14 @@ def settle_list(
         label = shown(item.key_text)
         for code in dict.fromkeys(item.flags):
             severity = load_flags()[code].severity if code in load_flags() else Severity.WARNING
-            message = {
-                "not_in_source": f"{label}: this item is not found in the report",
-                "weak_label": f"{label}: names a line of the funds table, not a project",
-                "model_rule_disagree": f"{label}: the model's figures differ from the table's",
-            }.get(code, f"{label}: {code}")
-            flags.append(flag(f"{path}[{index}]", code, severity, message))
+            key = {
+                "not_in_source": "item_not_in_source",
+                "weak_label": "item_weak_label",
+                "model_rule_disagree": "item_disagree",
+            }.get(code, "item_other")
+            words = load_flags()[code].zh if code in load_flags() else code
+            text = message(key, label=label, words=words)
+            flags.append(flag(f"{path}[{index}]", code, severity, text))
     return flags, items
 
 
@@ -343,7 +366,7 @@ def settle_list(
 
 def _flag_text(code: str) -> str:
     spec = load_flags().get(code)
-    return spec.en if spec else code
+    return spec.zh if spec else code
 
 
 def suspect_flags(fields: dict[str, ReportField], suspects: list[Suspect]) -> list[Flag]:
@@ -377,7 +400,12 @@ def suspect_flags(fields: dict[str, ReportField], suspects: list[Suspect]) -> li
 
 def chunk_failures(answers: list[ChunkAnswer]) -> list[Flag]:
     return [
-        flag("", "chunk_failed", Severity.ERROR, f"chunk {a.chunk_index} failed: {a.error}")
+        flag(
+            "",
+            "chunk_failed",
+            Severity.ERROR,
+            message("chunk_failed", chunk=a.chunk_index, error=a.error),
+        )
         for a in answers
         if a.status is ChunkStatus.FAILED
     ]

@@ -295,7 +295,7 @@ def test_a_reviewer_clears_all_four_examples(
     page.goto(f"{server}/r/{names['003']}")
     body = page.locator("body").inner_text()
     _visible_words_are_chinese(body, "003")
-    assert "收入合计 642.01 ≠ 各项收入之和 669.77（差 27.76" in body
+    assert "收入合计 642.01 万元 ≠ 各项收入之和 669.77 万元（差 27.76 万元" in body
     _card(page, "projects").locator('tr[data-row="projects[1]"] button.row-delete').click()
     page.wait_for_selector('tr[data-row="projects[1]"]', state="detached")
     _card(page, "projects").locator('tr[data-row="projects[0]"] button.row-accept').click()
@@ -393,9 +393,9 @@ def test_a_reviewer_clears_all_four_examples(
     assert failing == [
         (
             "中国共产党株洲市芦淞区委员会宣传部",
-            "收入合计 642.01 ≠ 各项收入之和 669.77（差 27.76，超出容差 0.04）："
-            "一般公共预算财政拨款收入 598.25 + 政府性基金 16 + 国有资本经营预算 27.76"
-            " + 其他资金 27.76",
+            "收入合计 642.01 万元 ≠ 各项收入之和 669.77 万元（差 27.76 万元，超出容差 0.04 万元）："
+            "一般公共预算财政拨款收入 598.25 万元 + 政府性基金 16 万元"
+            " + 国有资本经营预算 27.76 万元 + 其他资金 27.76 万元",
             "是",
             "接受",
         )

@@ -54,3 +54,14 @@ def test_values_carry_their_units_and_kinds_read_in_chinese() -> None:
     assert display.show_value("staffing.actual", 4) == "4人"
     assert display.show_value("report_kind", "unit") == "单位整体"
     assert display.field_name("projects[+2]") == "项目 新增第 2 行"
+
+
+def test_a_chinese_message_reads_as_written_and_a_failed_call_without_its_error() -> None:
+    written = "收入合计 642.01 万元 ≠ 各项收入之和 669.77 万元（差 27.76 万元，超出容差 0.02 万元）"
+    flag = {"field": "funds.income_total", "code": "sum_income_sources", "message": written}
+    assert display.flag_reason(flag) == written
+    failed = {"field": "", "code": "chunk_failed", "message": "第 3 段的模型调用失败：Timeout x"}
+    assert display.flag_reason(failed) == "第 3 段的模型调用失败，该段的字段可能缺失"
+    # an English message no reading knows still reads as the code's words, never English
+    odd = {"field": "funds.basic", "code": "conflict", "message": "基本支出: the rules say so"}
+    assert display.flag_reason(odd) == load_catalog().codes["conflict"].zh

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from jixiao.core import SourceDocument
+from jixiao.core import PageScan, SourceDocument
 
 if TYPE_CHECKING:
     from jixiao.ingest.ocr import OcrEngine
@@ -45,6 +45,7 @@ class PageRow:
     cut: bool = False  # last row of a ruled table reaching the page foot: may run on
     ocr: bool = False  # True when read by OCR (a text layer is exact: no doubt to flag)
     unsure: list[str] = field(default_factory=list)  # pieces OCR read with low confidence
+    pieces: list[Any] = field(default_factory=list)  # OCR: the `OcrLine`s of the row, in order
 
     @property
     def is_table_row(self) -> bool:
@@ -55,12 +56,15 @@ class PageRow:
 class PageRows:
     """A page as rows top to bottom; `confidence` is OCR's mean over the page (None for
     a text layer), `rotation` the degrees the page was turned to stand upright, `lines`
-    how many OCR lines it held."""
+    how many OCR lines it held. OCR leaves the page image it read in `image` (full size,
+    upright) until `scan` (the image downscaled and the rows' boxes) is made of it."""
 
     rows: list[PageRow] = field(default_factory=list)
     confidence: float | None = None
     rotation: int = 0
     lines: int = 0
+    image: Any = None
+    scan: PageScan | None = None
 
     @property
     def text(self) -> str:

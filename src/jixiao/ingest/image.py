@@ -70,4 +70,5 @@ class ImageReader:
             text=text,
             pages=[info for _, info in scanned],
             suspect_lines=unsure,
+            scans=[page.scan for page, _ in scanned if page.scan],
         )

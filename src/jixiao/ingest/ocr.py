@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from jixiao.core import PageInfo
 from jixiao.ingest.base import PageRow, PageRows, table_row_text
 from jixiao.ingest.pageimage import prepare_page
+from jixiao.ingest.pagestore import snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ class OcrEngine:
             lines = self.lines(image)
         if not lines:
             logger.info("OCR found no text on the page (rotation %d)", rotation)
-            return PageRows(confidence=0.0, rotation=rotation)
+            return PageRows(confidence=0.0, rotation=rotation, image=image)
         weights = [len(line.text) for line in lines]
         confidence = sum(line.score * w for line, w in zip(lines, weights, strict=True)) / max(
             1, sum(weights)
@@ -155,6 +156,7 @@ class OcrEngine:
             confidence=round(confidence, 4),
             rotation=rotation,
             lines=len(lines),
+            image=image,
         )
         logger.debug(
             "OCR read %d lines, %d ruled tables, confidence %.3f, rotation %d in %.1f s",
@@ -168,8 +170,12 @@ class OcrEngine:
 
 
 def scan_page(ocr: OcrEngine, number: int, image) -> tuple[PageRows, PageInfo]:
-    """Page `number` (1-based) of a document read by OCR, and what to record of it."""
+    """Page `number` (1-based) of a document read by OCR, and what to record of it; the
+    page's `scan` holds the image OCR read (downscaled) and its text boxes."""
     page = ocr.page(image)
+    if page.image is not None:
+        page.scan = snapshot(number, page.image, [p for row in page.rows for p in row.pieces])
+        page.image = None  # the full-size image is not kept
     logger.info(
         "page %d read by OCR: confidence %.3f, rotation %d", number, page.confidence, page.rotation
     )
@@ -358,11 +364,12 @@ def _render_table(
     runs_on = page_height is not None and table.bottom >= page_height * PAGE_FOOT
     rendered = []
     for row, (top, _, edges) in enumerate(table.bands):
-        texts, unsure = [], []
+        texts, unsure, held = [], [], []
         for column in range(len(edges) - 1):
             pieces = sorted(cells.get((row, column), []), key=lambda p: (p.top, p.left))
             texts.append("".join(piece.text for piece in pieces).strip())
             unsure += [p.text for p in pieces if p.score < LOW_CONFIDENCE]
+            held += pieces
         if any(texts):
             rendered.append(
                 PageRow(
@@ -372,6 +379,7 @@ def _render_table(
                     cut=runs_on and row == len(table.bands) - 1,
                     ocr=True,
                     unsure=unsure,
+                    pieces=held,
                 )
             )
     return rendered
@@ -423,6 +431,7 @@ def _free_rows(lines: list[OcrLine]) -> list[PageRow]:
                 text=text,
                 ocr=True,
                 unsure=[item.text for item in row if item.score < LOW_CONFIDENCE],
+                pieces=list(row),
             )
         )
     return rendered

@@ -81,6 +81,7 @@ class PdfReader:
         text, unsure = assemble(texts)
         if not text.strip():
             raise IngestError(path, "the PDF holds no text, even by OCR")
+        kept = [page.scan for page in texts if isinstance(page, PageRows) and page.scan]
         return SourceDocument(
             path=str(path),
             sha256=sha256,
@@ -89,6 +90,7 @@ class PdfReader:
             text=text,
             pages=pages,
             suspect_lines=unsure,
+            scans=kept,
         )
 
 

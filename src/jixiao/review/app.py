@@ -10,9 +10,13 @@ Out: a FastAPI app (served on 127.0.0.1 by `jixiao review`):
   (flagged first, then missing, then the rest), each with its flags as Chinese sentences,
   the candidate figures the number index found at extraction (read from
   `<name>.index.jsonl`; nothing is segmented, indexed or ruled here), its decision
-  history, and controls: accept / edit / not in report / undo for scalar fields, an
-  editable table for list fields (accept, edit, delete, add rows; accept the whole list).
+  history; for a scanned input the page images kept at extraction beside the text, the
+  selected field's evidence outlined on them (`jixiao.pages`); and controls: accept /
+  edit / not in report / undo for scalar fields, an editable table for list fields
+  (accept, edit, delete, add rows; accept the whole list).
   Selecting text in the report sets the selected field's value and evidence.
+- `/r/<name>/page-N.jpg` page N of a scanned report (only files kept for that report's
+  input under `OUT_DIR/.pages/`, reached through no link).
 - POSTs: `/r/<name>/decide`, `/r/<name>/row`, `/r/<name>/undo`, `/r/<name>/state`,
   `/export`, stored as decisions in `jixiao-review.sqlite`.
 
@@ -35,7 +39,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -51,6 +55,7 @@ from jixiao.output import (
     load_index,
     load_report,
 )
+from jixiao.pages import Mark, SavedPages, load_pages, marks
 from jixiao.review import display
 from jixiao.review.apply import (
     ROW_KEY,
@@ -211,6 +216,23 @@ class ReviewApp:
         stem = path.name[: -len(".json")]
         text = path.with_name(stem + ".normalized.txt").read_text(encoding="utf-8")
         return load_report(path), text, load_index(path.with_name(stem + INDEX_SUFFIX))
+
+    def pages(self, name: str, document: dict[str, Any]) -> SavedPages | None:
+        """The scanned pages kept beside a report's outputs (None: a text input, an
+        output from before pages were kept, or pages of another input)."""
+        if name not in self.reports():
+            return None
+        return load_pages(self.out_dir, name, document["source"]["sha256"])
+
+    def page_image(self, name: str, number: int) -> Path:
+        """The image file of page `number` of a report (404 unless it is a plain file
+        kept for this report's input, reached through no link)."""
+        document, _, _ = self.load(name)
+        saved = self.pages(name, document)
+        image = saved.image(number) if saved else None
+        if image is None:
+            raise HTTPException(status_code=404, detail="没有这一页")
+        return image
 
     # --- the queue ------------------------------------------------------------------
 
@@ -543,6 +565,11 @@ class ReviewApp:
             raise HTTPException(status_code=400, detail=f"不是数字：{text}") from exc
 
 
+def _page_marks(saved: SavedPages, views: list[FieldView]) -> list[Mark]:
+    """The boxes on the scanned pages that show the evidence of each field."""
+    return marks(saved, [(e["start"], e["end"], v.path) for v in views for e in v.evidence])
+
+
 def _int(text: str | None) -> int | None:
     return int(text) if text and text.strip().isdigit() else None
 
@@ -587,6 +614,10 @@ def create_app(
     templates = Jinja2Templates(directory=str(web / "templates"))  # autoescapes .html
     app.mount("/static", StaticFiles(directory=str(web / "static")), name="static")
 
+    @app.get("/r/{name:path}/page-{number:int}.jpg")
+    def page_image(name: str, number: int) -> FileResponse:
+        return FileResponse(review.page_image(name, number), media_type="image/jpeg")
+
     def same_origin(request: Request) -> None:
         origin = request.headers.get("origin") or request.headers.get("referer")
         if not origin or urlsplit(origin).netloc != request.headers.get("host"):
@@ -627,10 +658,13 @@ def create_app(
         names = [r["name"] for r in review.queue()]
         position = names.index(name)
         summary = review.summary(name, document)
+        saved = review.pages(name, document)
         return templates.TemplateResponse(
             request,
             "report.html",
             {
+                "pages": saved.pages if saved else [],
+                "marks": _page_marks(saved, views) if saved else [],
                 "name": name,
                 "document": document,
                 "summary": summary,

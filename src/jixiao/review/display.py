@@ -16,7 +16,7 @@ from typing import Any
 
 from jixiao.catalog import Catalog, FieldKind, load_catalog
 from jixiao.core import LIST_ITEM_TYPES
-from jixiao.flags import describe, load_flags
+from jixiao.flags import choice_words, describe, load_flags
 from jixiao.review.decisions import DEFAULT_TIMEZONE, local_time
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ ACTION_WORDS = {
 }
 STATE_WORDS = {"done": "已完成", "open": "进行中", "new": "未开始"}
 SEVERITY_WORDS = {"error": "错误", "warning": "警告"}
-CHOICE_WORDS = {"report_kind": {"unit": "单位整体", "project": "项目"}}
+CHOICE_WORDS = choice_words()  # report_kind: unit -> 单位整体, project -> 项目 (flags.toml)
 UNIT_OF_KIND = {
     FieldKind.MONEY: "万元",
     FieldKind.PERCENT: "%",

@@ -20,10 +20,20 @@
       .filter((m) => m.dataset.fields.split(" ").includes(path));
   }
 
+  // The selected field's boxes on the scanned pages, shown and scrolled to.
+  function markPages(path) {
+    document.querySelectorAll(".pagebox.active").forEach((b) => b.classList.remove("active"));
+    const boxes = Array.from(document.querySelectorAll(".pagebox[data-fields]"))
+      .filter((b) => b.dataset.fields.split(" ").includes(path));
+    boxes.forEach((b) => b.classList.add("active"));
+    if (boxes.length) boxes[0].scrollIntoView({ block: "center" });
+  }
+
   function select(card, scrollText = true) {
     if (!card) return;
     document.querySelectorAll(".field.selected").forEach((c) => c.classList.remove("selected"));
     document.querySelectorAll("mark.active").forEach((m) => m.classList.remove("active"));
+    markPages(card.dataset.field);
     if (selected !== card) lastCell = null;
     selected = card;
     card.classList.add("selected");
