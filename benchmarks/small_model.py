@@ -109,7 +109,12 @@ def run_jixiao(jixiao: str, staged: Path, out: Path, provider: str, args) -> tup
     cmd = [jixiao, "extract", str(staged), "--out", str(out), "--provider", provider]
     if provider == "openai":
         env["JIXIAO_API_KEY"] = os.environ.get("JIXIAO_API_KEY", "local")
+        # A fresh cache folder: no answer is reused and the endpoint's output-mode probe
+        # runs (and is counted) once, as on a new user's first run.
+        cache = out.parent / f"{out.name}-cache"
+        shutil.rmtree(cache, ignore_errors=True)
         cmd += ["--base-url", args.base_url, "--model", args.model, "--no-cache", "--jobs", "1"]
+        cmd += ["--cache-dir", str(cache)]
         if args.mode:
             cmd += ["--mode", args.mode]
     print("$", " ".join(cmd), flush=True)

@@ -16,19 +16,22 @@ from conftest import EXAMPLES, RECORDINGS
 from jixiao.catalog import load_catalog
 from jixiao.core import ChunkStatus
 from jixiao.llm import build_messages, cache_key, load_prompts, open_provider
-from jixiao.pipeline import prepare
+from jixiao.pipeline import prepare, questions_for
 from jixiao.schema import response_model_for
-from jixiao.settings import Settings, load_settings
+from jixiao.settings import LLMMode, Settings, load_settings
 from recorded_server import recorded_server
 
 RECORDED = RECORDINGS / "examples"
 MODEL = "qwen2.5-coder-1.5b-instruct"
 REPORT = "001_ff46524d0f176dc8"
+MODE = "md_json"  # the mode the probe chose for the local model when these were recorded
 SECRET = "jixiao-test-secret-0123456789abcdef"
 
 
 def _chunks(settings: Settings):
-    return prepare(EXAMPLES / f"{REPORT}.txt", settings, load_catalog()).chunks
+    """The questions asked of the report (named for what the tests did with chunks)."""
+    catalog = load_catalog()
+    return questions_for(catalog, prepare(EXAMPLES / f"{REPORT}.txt", settings, catalog), settings)
 
 
 def _settings(base_url: str, tmp_path: Path, **extra) -> Settings:
@@ -37,6 +40,7 @@ def _settings(base_url: str, tmp_path: Path, **extra) -> Settings:
         "base_url": base_url,
         "model": MODEL,
         "api_key": SECRET,
+        "mode": MODE,
         "cache_dir": tmp_path / "cache",
         "transport_attempts": 3,
         "backoff_max_seconds": 0.05,
@@ -49,8 +53,8 @@ def test_cache_key_covers_the_request_and_never_the_key(tmp_path: Path) -> None:
     base = _settings("http://x/v1", tmp_path)
     chunk = _chunks(base)[0]
     prompts = load_prompts()
-    schema = response_model_for(chunk.groups).model_json_schema()
-    messages = build_messages(prompts, chunk)
+    schema = response_model_for(chunk.fields, chunk.lists).model_json_schema()
+    messages = build_messages(prompts, chunk, LLMMode.MD_JSON)
     key = cache_key(base, prompts.version, schema, messages)
     other_key = base.model_copy(update={"api_key": None})
     assert cache_key(other_key, prompts.version, schema, messages) == key
@@ -118,6 +122,7 @@ def test_replay_serves_recordings_without_a_network(tmp_path: Path) -> None:
     settings = load_settings({"provider": "replay", "replay_dir": RECORDED}, environ={})
     provider = open_provider(settings)
     assert provider.model == MODEL  # taken from the recordings
+    assert provider.mode is LLMMode(MODE)  # and the mode they were made in
     answers = [provider.answer(chunk, REPORT) for chunk in _chunks(settings)]
     assert all(a.status is ChunkStatus.ANSWERED for a in answers)
 
@@ -127,7 +132,9 @@ def test_replay_names_the_chunk_it_has_no_recording_for(tmp_path: Path) -> None:
     chunk = _chunks(settings)[0].model_copy(update={"text": "一段从未录制过的文字。"})
     answer = open_provider(settings).answer(chunk, "some/report")
     assert answer.status is ChunkStatus.FAILED
-    assert "no recording for chunk 0 of some/report" in answer.error
+    assert f"no recording for chunk {chunk.chunk_index} ({chunk.label}) of some/report" in (
+        answer.error
+    )
 
 
 def test_recordings_hold_requests_and_responses_but_no_key(tmp_path: Path) -> None:
@@ -140,7 +147,7 @@ def test_recordings_hold_requests_and_responses_but_no_key(tmp_path: Path) -> No
     recording = json.loads(path.read_text(encoding="utf-8"))
     exchange = recording["exchanges"][0]
     assert exchange["request"]["model"] == MODEL
-    assert exchange["request"]["messages"][1]["content"].count(chunk.text) == 1
+    assert exchange["request"]["messages"][0]["content"].count(chunk.text) == 1
     assert exchange["host"] == "127.0.0.1"
     for file in tmp_path.rglob("*"):
         if file.is_file():

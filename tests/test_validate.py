@@ -322,3 +322,21 @@ def test_a_model_reading_glued_cells_whole_leaves_the_forms_reading(tmp_path: Pa
     _, fields, flags = _settle_text(tmp_path, GLUED_FORM, made_up)
     assert fields["funds.expenditure_total"].status is FieldStatus.FLAGGED
     assert "not_in_source" in _codes(flags, "funds.expenditure_total")
+
+
+def test_a_figure_copied_from_the_prompt_examples_is_a_fabrication() -> None:
+    """The prompt's examples are invented; a value taken from them that the report does
+    not print is `not_in_source`, as any fabrication, and never ends `ok`."""
+    from jixiao.llm import load_prompts
+
+    examples = load_prompts().system
+    for copied in ("97531.08", "86420.19", "6402.37"):
+        assert copied in examples
+        text, fields, flags = _settle(
+            SHIFENG_ARTS,
+            {"funds_expenditure_total": {"value": f"{copied}万元", "quote": f"支出{copied}万元"}},
+        )
+        assert copied not in text
+        field = fields["funds.expenditure_total"]
+        assert not (field.status is FieldStatus.OK and field.value == Decimal(copied))
+        assert "not_in_source" in _codes(flags, "funds.expenditure_total")

@@ -383,6 +383,7 @@ class RunRecord(BaseModel):
     provider: str
     model: str | None
     prompt_version: str
+    jixiao: str | None = None  # the version that wrote the output
     mode: str | None = None  # the output mode the model was asked in
     ask: str | None = None  # which fields were asked: gaps or all
     questions: int = 0

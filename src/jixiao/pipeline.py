@@ -65,6 +65,7 @@ from jixiao.output import (
     INDEX_SCHEMA_VERSION,
     RUN_SUMMARY_NAME,
     IndexEntry,
+    flatten_report,
     load_report,
     write_index,
     write_report,
@@ -82,6 +83,10 @@ RUN_LOG_NAME = "jixiao.log"
 RUN_HISTORY_NAME = "jixiao-runs.jsonl"  # one line per run, appended: the batch's history
 KEPT_REASON = (
     "上次的输出更完整，已保留 (the earlier, more complete output was kept; --force replaces it)"
+)
+UNCHANGED_REASON = (
+    "输入与设置未变，沿用上次的输出 (unchanged input and settings: the earlier output stands; "
+    "--force redoes it)"
 )
 LINK_OUT_REASON = "指向输入文件夹之外的链接，未读取 (a link out of the input folder; not read)"
 
@@ -298,6 +303,7 @@ def process_report(
         provider=provider.name,
         model=provider.model,
         prompt_version=prompt_version,
+        jixiao=__version__,
         mode=provider.mode.value if provider.mode else None,
         ask=settings.ask.value if questions else None,
         questions=len(questions),
@@ -497,9 +503,7 @@ def _run_batch(
 ) -> BatchResult:
     provider = open_provider(settings)
     prompt_version = load_prompts(settings.prompts_dir).version
-    logger.info(
-        "provider %s, model %s, prompts %s", provider.name, provider.model, prompt_version
-    )
+    logger.info("provider %s, model %s, prompts %s", provider.name, provider.model, prompt_version)
     call_log = CallLog(out_dir / CALL_LOG_NAME)
     batch = BatchResult(provider=provider.name, model=provider.model, prompt_version=prompt_version)
     found = find_reports(inputs)
@@ -521,6 +525,16 @@ def _run_batch(
                     batch.reports.append(summary)
                     if on_report:
                         on_report(summary)
+                    continue
+                finished = (
+                    None
+                    if force
+                    else _finished_earlier(out_dir, name, path, batch, provider, settings)
+                )
+                if finished is not None:
+                    batch.reports.append(finished)
+                    if on_report:
+                        on_report(finished)
                     continue
                 try:
                     prepared = prepare(path, settings, catalog, ocr)
@@ -560,6 +574,56 @@ def _run_batch(
         with (out_dir / RUN_HISTORY_NAME).open("a", encoding="utf-8") as history:
             history.write(batch.model_dump_json() + "\n")
     return batch
+
+
+def _finished_earlier(
+    out_dir: Path,
+    name: str,
+    path: Path,
+    batch: BatchResult,
+    provider: Provider,
+    settings: Settings,
+) -> ReportSummary | None:
+    """The summary of an earlier output that this run would only repeat: same input bytes,
+    same jixiao version, provider, model, mode, prompts and ask policy, and nothing failed
+    then. A batch stopped half-way is resumed this way without redoing finished reports."""
+    json_path = out_dir / f"{name}.json"
+    if not json_path.exists():
+        return None
+    try:
+        earlier = load_report(json_path)
+        run, source = earlier["run"], earlier["source"]
+        same = (
+            source["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+            and run.get("jixiao") == __version__
+            and run.get("provider") == batch.provider
+            and run.get("model") == batch.model
+            and run.get("prompt_version") == batch.prompt_version
+            and run.get("mode") == (provider.mode.value if provider.mode else None)
+            and (run.get("ask") in (None, settings.ask.value))
+            and not run.get("failed_chunks")
+        )
+        if not same:
+            return None
+        fields = flatten_report(earlier["report"])
+        flags = earlier.get("flags") or []
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    logger.info("%s: unchanged since %s was written; not redone", path, json_path)
+    return ReportSummary(
+        name=name,
+        path=path.as_posix(),
+        status=ReportStatus.DONE,
+        reason=UNCHANGED_REASON,
+        chunks=run.get("chunks", 0),
+        fields_found=sum(
+            1 for f in fields.values() if f.get("status") != FieldStatus.MISSING.value
+        ),
+        fields_ok=sum(1 for f in fields.values() if f.get("status") == FieldStatus.OK.value),
+        errors=sum(1 for f in flags if f.get("severity") == Severity.ERROR.value),
+        warnings=sum(1 for f in flags if f.get("severity") == Severity.WARNING.value),
+        output=json_path.as_posix(),
+    )
 
 
 def _better_earlier_output(

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from jixiao.catalog import AskWhere, Catalog, FieldKind, FieldSpec, ListSpec
-from jixiao.chunk import estimate_tokens, trigger_hits
+from jixiao.chunk import trigger_hits
 from jixiao.core import Chunk, Question
 from jixiao.patterns import fold_for_matching
 
@@ -283,7 +283,3 @@ def _cue_windows(question: Question, catalog: Catalog) -> list[tuple[int, int]]:
     if sum(end - start for start, end in spans) >= len(question.text):
         return []
     return spans
-
-
-def question_tokens(question: Question) -> int:
-    return estimate_tokens(question.text)
