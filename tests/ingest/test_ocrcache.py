@@ -101,6 +101,15 @@ def test_a_cached_page_round_trips_and_an_unreadable_entry_is_read_again(tmp_pat
     cache.close()
 
 
+def test_an_unusable_cache_folder_costs_the_cache_not_the_reading(tmp_path: Path) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    cache = OcrCache(blocked / "ocr")
+    page = PageRows(rows=[PageRow(top=0.0, text="收入80.25万元", ocr=True)], confidence=0.9)
+    cache.put("k", page)  # no error
+    assert cache.get("k") is None and cache.broken
+
+
 def test_pages_read_in_worker_processes_equal_those_read_here(
     tmp_path: Path, counted: list[int]
 ) -> None:

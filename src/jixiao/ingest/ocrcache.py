@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 import logging
+import sqlite3
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
@@ -102,10 +103,14 @@ def page_from_json(data: dict[str, Any]) -> PageRows:
 
 
 class OcrCache:
-    """Pages read by OCR, on disk in `folder` (a diskcache), keyed by `image_key`."""
+    """Pages read by OCR, on disk in `folder` (a diskcache), keyed by `image_key`.
+
+    A folder that cannot be opened or written (read-only, full) costs the cache, never
+    the reading: a warning is logged once and the pages are read as if not cached."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.broken = False
 
     @functools.cached_property
     def _store(self) -> Any:
@@ -116,7 +121,13 @@ class OcrCache:
 
     def get(self, key: str) -> PageRows | None:
         """The page cached under `key`, or None (never cached, or unreadable)."""
-        raw = self._store.get(key)
+        if self.broken:
+            return None
+        try:
+            raw = self._store.get(key)
+        except (OSError, sqlite3.Error) as exc:
+            self._break(exc)
+            return None
         if raw is None:
             return None
         try:
@@ -126,8 +137,17 @@ class OcrCache:
             return None
 
     def put(self, key: str, page: PageRows) -> None:
-        """Keep `page` under `key`."""
-        self._store.set(key, json.dumps(page_to_json(page), ensure_ascii=False))
+        """Keep `page` under `key` (nothing when the folder is unusable)."""
+        if self.broken:
+            return
+        try:
+            self._store.set(key, json.dumps(page_to_json(page), ensure_ascii=False))
+        except (OSError, sqlite3.Error) as exc:
+            self._break(exc)
+
+    def _break(self, exc: Exception) -> None:
+        logger.warning("OCR cache %s unusable (%s); pages are read without it", self.folder, exc)
+        self.broken = True
 
     def close(self) -> None:
         if "_store" in self.__dict__:
