@@ -40,3 +40,10 @@ def test_help_lists_the_commands_without_loading_them() -> None:
     # typer itself parses a command's options with pydantic: that one may load
     assert [m for m in loaded if m != "pydantic"] == []
     assert "--ocr-jobs" in printed and "--no-cache" in printed
+
+
+def test_the_review_server_loads_neither_the_llm_stack_nor_ocr() -> None:
+    loaded, _ = _loaded_after(
+        "import jixiao.cli, jixiao.review.app, jixiao.review.apply, jixiao.review.export"
+    )
+    assert [m for m in loaded if m != "pydantic"] == []  # the review page's models need it
