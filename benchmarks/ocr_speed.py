@@ -11,8 +11,10 @@ second page upside down; default N=2). Each input is read as jixiao reads it
 - `side by side, cold`: worker processes (`--workers`, default every core), empty cache;
 - `side by side, warm`: the same again over the cache the cold run filled (a re-run).
 
-Prints per input and way the pages and seconds, then a table of seconds per page, and
-checks that each way read the same text. Model loading and worker start-up are counted
+Prints per input and way the pages and seconds, then a table of seconds per page (wall
+time, and CPU seconds of this process and its workers: on a busy machine the wall time
+depends on what else runs, the CPU time much less), and checks that each way read the
+same text. Model loading and worker start-up are counted
 in each way's first input, as a batch pays them once. Prints the load average first:
 figures taken beside other work are slower than on an idle machine.
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -44,9 +47,19 @@ def inputs(scratch: Path, examples: int) -> list[Path]:
     return found
 
 
-def read_all(paths: list[Path], engine: OcrEngine) -> tuple[list[str], int, float]:
-    """Each input read by `engine`: the texts, the pages and the seconds in all."""
+def cpu_seconds() -> float:
+    """CPU time of this process and of its ended worker processes, user and system."""
+    own, workers = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+
+def read_all(paths: list[Path], engine: OcrEngine) -> tuple[list[str], int, float, float]:
+    """Each input read by `engine`: the texts, the pages, the seconds in all and the CPU
+    seconds (the engine is closed at the end, so its workers' time is counted)."""
     texts, pages, seconds = [], 0, 0.0
+    cpu = cpu_seconds()
     for path in paths:
         started = time.perf_counter()
         document = read_source(path, engine)
@@ -57,7 +70,7 @@ def read_all(paths: list[Path], engine: OcrEngine) -> tuple[list[str], int, floa
         name = path.parent.name if path.name == "report.pdf" else path.stem
         print(f"    {name}: {len(document.pages)} pages in {took:.1f} s", flush=True)
     engine.close()
-    return texts, pages, seconds
+    return texts, pages, seconds, cpu_seconds() - cpu
 
 
 def main() -> None:
@@ -79,12 +92,13 @@ def main() -> None:
         for name, engine in ways:
             print(f"{name}:", flush=True)
             engine = engine or OcrEngine(cache_dir=cache, workers=args.workers)
-            texts[name], pages, seconds = read_all(paths, engine)
-            rows.append((name, pages, seconds))
+            texts[name], pages, seconds, cpu = read_all(paths, engine)
+            rows.append((name, pages, seconds, cpu))
     print()
-    print("| way | pages | seconds | s/page |\n|---|---|---|---|")
-    for name, pages, seconds in rows:
-        print(f"| {name} | {pages} | {seconds:.1f} | {seconds / max(1, pages):.2f} |")
+    print("| way | pages | seconds | s/page | CPU s/page |\n|---|---|---|---|---|")
+    for name, pages, seconds, cpu in rows:
+        per = max(1, pages)
+        print(f"| {name} | {pages} | {seconds:.1f} | {seconds / per:.2f} | {cpu / per:.2f} |")
     first, *others = texts.values()
     same = all(other == first for other in others)
     print(f"same text every way: {'yes' if same else 'NO'}")
