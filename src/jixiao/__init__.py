@@ -13,15 +13,9 @@ from __future__ import annotations
 
 import importlib
 import logging
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 logger = logging.getLogger(__name__)
-
-try:
-    __version__ = version("jixiao")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
 
 # Public name -> (module, attribute).
 _PUBLIC: dict[str, tuple[str, str]] = {
@@ -78,7 +72,20 @@ __all__ = [
 ]
 
 
+def _version() -> str:
+    """The installed package's version (importlib.metadata is slow to load: asked lazily)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("jixiao")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0.0.0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()[name] = _version()
+        return globals()[name]
     if name not in _PUBLIC:
         raise AttributeError(f"module 'jixiao' has no attribute {name!r}")
     module, attribute = _PUBLIC[name]
@@ -88,6 +95,8 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    __version__: str
+
     from jixiao.catalog import load_catalog
     from jixiao.core import (
         Evidence,

@@ -4,6 +4,8 @@ In: command-line flags and the environment.
 Out: calls into `jixiao.pipeline`, a progress bar over reports and a summary table.
 Exit codes: 0 every report done; 1 some report failed (unreadable, or chunks that
 failed); 2 usage or configuration error.
+Imports stay light: the pipeline (and with it openai, instructor and OCR) loads inside
+the commands that run it, so `--help` and `review` start fast.
 """
 
 from __future__ import annotations
@@ -11,18 +13,16 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from jixiao import __version__
-from jixiao.core import ReportStatus
+from jixiao.choices import AskPolicy, LLMMode, ProviderName
 from jixiao.errors import CaseError, ConfigError, LLMConfigError, ReviewError
-from jixiao.pipeline import BatchResult, ReportSummary, run_batch
-from jixiao.settings import AskPolicy, LLMMode, ProviderName, load_settings
+
+if TYPE_CHECKING:
+    from jixiao.pipeline import BatchResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -34,6 +34,9 @@ ConfigOption = Annotated[
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    # click's plain help: typer's rich help loads rich.markdown and markdown-it, which
+    # took most of `jixiao --help`'s time
+    rich_markup_mode=None,
     help="jixiao (绩效): performance self-evaluation reports -> validated JSON.",
 )
 # Wide enough for the summary table when stderr is a pipe or a CI log, not a terminal.
@@ -42,6 +45,8 @@ console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 def _version(value: bool) -> None:
     if value:
+        from jixiao import __version__
+
         typer.echo(f"jixiao {__version__}")
         raise typer.Exit(EXIT_OK)
 
@@ -73,6 +78,10 @@ def extract(
         typer.Option(help="gaps: ask the model only what the rules leave open; all: every cue."),
     ] = None,
     jobs: Annotated[int | None, typer.Option(help="Concurrent LLM calls.")] = None,
+    ocr_jobs: Annotated[
+        int | None,
+        typer.Option(help="Processes reading the scanned pages of a report (default: cores)."),
+    ] = None,
     chunk_tokens: Annotated[int | None, typer.Option(help="Token budget per chunk.")] = None,
     record: Annotated[
         Path | None, typer.Option(help="Write recordings of every LLM call here.")
@@ -80,8 +89,12 @@ def extract(
     replay: Annotated[
         Path | None, typer.Option(help="Serve LLM answers from these recordings.")
     ] = None,
-    cache_dir: Annotated[Path | None, typer.Option(help="LLM cache folder.")] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the LLM cache.")] = False,
+    cache_dir: Annotated[
+        Path | None, typer.Option(help="Cache folder (LLM answers; OCR pages in its ocr/).")
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Do not use the LLM or the OCR cache.")
+    ] = False,
     force: Annotated[
         bool,
         typer.Option(
@@ -103,11 +116,13 @@ def extract(
         "mode": mode,
         "ask": ask,
         "jobs": jobs,
+        "ocr_jobs": ocr_jobs,
         "chunk_tokens": chunk_tokens,
         "record_dir": record,
         "replay_dir": replay,
         "cache_dir": cache_dir,
         "use_cache": False if no_cache else None,
+        "ocr_cache": False if no_cache else None,
     }
     settings = _llm_settings(config, **overrides)
     missing = [str(path) for path in inputs if not path.exists()]
@@ -129,6 +144,19 @@ def extract(
 
 
 def _run_with_progress(inputs: list[Path], out: Path, settings, force: bool) -> BatchResult:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from jixiao.ingest.ocr import shared_engine
+    from jixiao.pipeline import ReportSummary, run_batch
+
+    # the engine the batch reads scans with (pipeline.prepare takes the same shared one)
+    ocr = shared_engine(settings.ocr_cache_dir(), settings.ocr_jobs)
     with Progress(
         TextColumn("[bold]extract"),
         BarColumn(),
@@ -146,12 +174,23 @@ def _run_with_progress(inputs: list[Path], out: Path, settings, force: bool) -> 
         def on_report(summary: ReportSummary) -> None:
             progress.update(task, advance=1, description=summary.name)
 
-        return run_batch(
-            inputs, out, settings, on_start=on_start, on_report=on_report, force=force
-        )
+        def on_page(done: int, total: int) -> None:
+            progress.update(task, description=f"OCR {done}/{total}")
+
+        ocr.on_page = on_page
+        try:
+            return run_batch(
+                inputs, out, settings, on_start=on_start, on_report=on_report, force=force
+            )
+        finally:
+            ocr.on_page = None
 
 
 def _print_summary(batch: BatchResult, out: Path) -> None:
+    from rich.table import Table
+
+    from jixiao.core import ReportStatus
+
     table = Table(title=f"jixiao: {batch.provider} / {batch.model or 'no model'}")
     for column in (
         "report",
@@ -197,6 +236,8 @@ def _print_summary(batch: BatchResult, out: Path) -> None:
 
 
 def _llm_settings(config: Path | None, **overrides):
+    from jixiao.settings import load_settings
+
     try:
         return load_settings(overrides, config_file=config)
     except (ConfigError, ValueError) as exc:
@@ -267,6 +308,8 @@ def regress(
     a case cannot be replayed.
     """
     import json as json_module
+
+    from rich.table import Table
 
     from jixiao.golden import junit_xml, summary_json
     from jixiao.golden import regress as run_regress

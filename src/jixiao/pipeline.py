@@ -55,6 +55,7 @@ from jixiao.core import (
 from jixiao.errors import IngestError
 from jixiao.files import write_text_atomic
 from jixiao.ingest import OcrEngine, find_reports, leaves_folder, read_source
+from jixiao.ingest.ocr import shared_engine
 from jixiao.lists import build_lists
 from jixiao.llm import Provider, load_prompts, open_provider
 from jixiao.merge import merge_answers
@@ -191,8 +192,9 @@ class Prepared(BaseModel):
 def prepare(
     path: Path, settings: Settings, catalog: Catalog, ocr: OcrEngine | None = None
 ) -> Prepared:
-    """Ingest, normalize, segment, chunk and index one report."""
-    document = read_source(path, ocr)
+    """Ingest, normalize, segment, chunk and index one report. Scanned pages are read by
+    `ocr`, or else by the process's engine for these settings' OCR cache and workers."""
+    document = read_source(path, ocr or shared_engine(settings.ocr_cache_dir(), settings.ocr_jobs))
     normalized = normalize_document(document)
     text = normalized.text
     blocks = segment(normalized)
@@ -515,7 +517,7 @@ def _run_batch(
     if on_start:
         on_start(len(targets))
     catalog = load_catalog()
-    ocr = OcrEngine()  # its models load on the first scanned page
+    ocr = shared_engine(settings.ocr_cache_dir(), settings.ocr_jobs)  # models load on first use
     try:
         with ThreadPoolExecutor(max_workers=settings.jobs) as pool:
             for path, name in targets:

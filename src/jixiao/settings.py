@@ -13,40 +13,15 @@ import logging
 import os
 import tomllib
 from collections.abc import Mapping
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from jixiao.choices import AskPolicy, LLMMode, ProviderName
 from jixiao.errors import ConfigError
 
 logger = logging.getLogger(__name__)
-
-
-class ProviderName(StrEnum):
-    AUTO = "auto"  # openai when an endpoint or model is configured, else none
-    OPENAI = "openai"
-    REPLAY = "replay"
-    NONE = "none"
-
-
-class LLMMode(StrEnum):
-    """instructor modes that make sense for OpenAI-compatible servers, or `auto`: the
-    mode a one-time probe of the endpoint chose (see `probe`)."""
-
-    AUTO = "auto"
-    TOOLS = "tools"  # OpenAI, vLLM, DeepSeek, Qwen, llama.cpp server
-    JSON = "json"  # response_format json_object: Ollama, llama.cpp server
-    JSON_SCHEMA = "json_schema"  # strict schema: OpenAI; rejected by some local servers
-    MD_JSON = "md_json"  # JSON in a markdown block: servers with neither
-
-
-class AskPolicy(StrEnum):
-    """Which fields the model is asked for."""
-
-    GAPS = "gaps"  # the fields the rules alone leave missing or flagged
-    ALL = "all"  # every field whose cue a chunk holds (the model may challenge the rules)
 
 
 DEFAULT_CACHE_DIR = Path(".jixiao-cache")
@@ -72,6 +47,10 @@ class Settings(BaseModel):
     reask_retries: int = Field(default=1, ge=0)  # re-asks after invalid output (each costs a call)
     use_cache: bool = True
     cache_dir: Path = DEFAULT_CACHE_DIR
+    # Pages read by OCR, kept in cache_dir/ocr. Apart from use_cache: `regress` replays
+    # without the LLM cache but still reads no page twice; `extract --no-cache` drops both.
+    ocr_cache: bool = True
+    ocr_jobs: int | None = Field(default=None, ge=1, le=64)  # processes; None: every core
     record_dir: Path | None = None
     replay_dir: Path | None = None
     prompts_dir: Path | None = None  # None: the prompts shipped with jixiao
@@ -84,6 +63,10 @@ class Settings(BaseModel):
         if self.base_url or self.model:
             return ProviderName.OPENAI
         return ProviderName.NONE
+
+    def ocr_cache_dir(self) -> Path | None:
+        """The OCR cache's folder, None when OCR results are not to be cached."""
+        return self.cache_dir / "ocr" if self.ocr_cache else None
 
     def api_key_value(self) -> str:
         # Local servers ignore the key, but the openai client wants one.

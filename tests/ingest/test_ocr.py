@@ -84,6 +84,7 @@ def test_a_doubtful_cell_is_placed_inside_its_own_row() -> None:
     assert locate_suspect(text, SuspectLine(text="5", reason="ocr_low_confidence")) is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("make", "rotations"),
     [
@@ -119,6 +120,7 @@ def test_a_scanned_pdf_keeps_the_text_versions_correct_fields(
     assert wrong_ok == []
 
 
+@pytest.mark.slow
 def test_figure_misreadings_in_a_scan_are_repaired_and_flagged(tmp_path: Path) -> None:
     # The page itself carries what OCR often reads: "0.0l" (l for 1), "0,46" (a comma for
     # the decimal point). Through OCR, normalization and the validator, both figures

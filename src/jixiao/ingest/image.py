@@ -15,7 +15,7 @@ from pathlib import Path
 from jixiao.core import SourceDocument
 from jixiao.errors import IngestError
 from jixiao.ingest.limits import InputLimits, check_pages, check_pixels, over
-from jixiao.ingest.ocr import OcrEngine, scan_page
+from jixiao.ingest.ocr import OcrEngine
 from jixiao.ingest.rows import assemble
 
 logger = logging.getLogger(__name__)
@@ -55,10 +55,11 @@ class ImageReader:
         except (UnidentifiedImageError, OSError) as exc:
             raise IngestError(path, f"not a readable image ({exc})") from exc
         logger.info("%s: %d page images for OCR", path, len(frames))
-        scanned = []
-        for number, frame in enumerate(frames, 1):
-            with frame:
-                scanned.append(scan_page(ocr, number, frame))
+        try:
+            scanned = ocr.read_pages(enumerate(frames, 1), len(frames))
+        finally:
+            for frame in frames:
+                frame.close()
         text, unsure = assemble([page for page, _ in scanned])
         if not text.strip():
             raise IngestError(path, "no text could be read, even by OCR")

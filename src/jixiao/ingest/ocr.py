@@ -4,25 +4,37 @@ In: a page image (PIL) from a scanned PDF or a photo (cut out, flattened and lev
 first by `pageimage.prepare_page`).
 Out: `PageRows`: the page's rows (prose lines; pieces standing in columns and the cells
 of ruled tables as `| a | b |` rows, so tables stay tables), its mean confidence, the
-rotation applied, and per row the pieces read with low confidence; `scan_page` adds the
-page's `PageInfo`. RapidOCR runs on onnxruntime with the models that ship inside the
-rapidocr wheel; nothing is downloaded.
+rotation applied, and per row the pieces read with low confidence.
+`OcrEngine.read_pages` reads the scanned pages of one report, each with its `PageInfo`:
+each page is looked up in the OCR cache first (`ocrcache`, when the engine has a cache
+folder), and the rest are read in worker processes side by side when more than one is
+left. RapidOCR runs on onnxruntime with the models that ship inside the rapidocr wheel;
+nothing is downloaded.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import logging
+import multiprocessing
+import os
 import statistics
 import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
+from pathlib import Path
 from typing import Any, ClassVar
 
 from jixiao.core import PageInfo
 from jixiao.ingest.base import PageRow, PageRows, table_row_text
+from jixiao.ingest.ocrcache import OcrCache, image_key
 from jixiao.ingest.pageimage import prepare_page
 from jixiao.ingest.pagestore import snapshot
 
@@ -61,7 +73,14 @@ class OcrLine:
 
 
 class OcrEngine:
-    """RapidOCR with its packaged models; the models load on first use."""
+    """RapidOCR with its packaged models; the models load on first use.
+
+    `cache_dir`: where pages read by OCR are kept (`ocrcache`; None: no cache).
+    `workers`: processes that read the pages of one report side by side when more than
+    one page needs OCR (None: `os.cpu_count()`; 1: all in this process). `threads`:
+    onnxruntime's threads per inference (None: its default, every core). `on_page`, when
+    set, is called with (pages done, pages of the report) as each page is read.
+    """
 
     MODEL_FILES: ClassVar[dict[str, str]] = {
         "Det.model_path": "PP-OCRv6_det_small.onnx",
@@ -69,16 +88,40 @@ class OcrEngine:
         "Cls.model_path": "ch_ppocr_mobile_v2.0_cls_mobile.onnx",
     }
 
+    def __init__(
+        self,
+        cache_dir: Path | None = None,
+        workers: int | None = None,
+        threads: int | None = None,
+        on_page: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.cache = OcrCache(cache_dir) if cache_dir is not None else None
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.threads = threads
+        self.on_page = on_page
+        self._pool: ProcessPoolExecutor | None = None
+
+    @classmethod
+    def parameters(cls, use_cls: bool) -> dict[str, Any]:
+        """RapidOCR's parameters but the model paths: model file names and detector
+        settings (part of the OCR cache key)."""
+        return {
+            **cls.MODEL_FILES,
+            "Global.log_level": "critical",
+            "Global.use_cls": use_cls,
+            # Keep neighbouring table cells apart: no dilation, tighter boxes.
+            "Det.use_dilation": False,
+            "Det.unclip_ratio": DET_UNCLIP_RATIO,
+        }
+
     def _make(self, use_cls: bool) -> Any:
         from rapidocr import RapidOCR
 
         models = resources.files("rapidocr") / "models"
-        params: dict[str, Any] = {key: str(models / name) for key, name in self.MODEL_FILES.items()}
-        params["Global.log_level"] = "critical"
-        params["Global.use_cls"] = use_cls
-        # Keep neighbouring table cells apart: no dilation, tighter boxes.
-        params["Det.use_dilation"] = False
-        params["Det.unclip_ratio"] = DET_UNCLIP_RATIO
+        params = self.parameters(use_cls)
+        params.update({key: str(models / name) for key, name in self.MODEL_FILES.items()})
+        if self.threads:
+            params["EngineConfig.onnxruntime.intra_op_num_threads"] = self.threads
         return RapidOCR(params=params)
 
     @cached_property
@@ -145,7 +188,7 @@ class OcrEngine:
             lines = self.lines(image)
         if not lines:
             logger.info("OCR found no text on the page (rotation %d)", rotation)
-            return PageRows(confidence=0.0, rotation=rotation, image=image)
+            return PageRows(confidence=0.0, rotation=rotation, scan=snapshot(0, image, []))
         weights = [len(line.text) for line in lines]
         confidence = sum(line.score * w for line, w in zip(lines, weights, strict=True)) / max(
             1, sum(weights)
@@ -156,8 +199,10 @@ class OcrEngine:
             confidence=round(confidence, 4),
             rotation=rotation,
             lines=len(lines),
-            image=image,
         )
+        # The image OCR read, downscaled, with the rows' boxes: what review shows beside
+        # the text. Made here so pages read in worker processes or kept in the cache have it.
+        page.scan = snapshot(0, image, [piece for row in page.rows for piece in row.pieces])
         logger.debug(
             "OCR read %d lines, %d ruled tables, confidence %.3f, rotation %d in %.1f s",
             len(lines),
@@ -168,18 +213,140 @@ class OcrEngine:
         )
         return page
 
+    def read_pages(
+        self, images: Iterable[tuple[int, Any]], count: int
+    ) -> list[tuple[PageRows, PageInfo]]:
+        """The scanned pages of one report, in the order given: (page number, image)
+        pairs in, `count` of them (images may be made lazily, one by one); out each
+        page's rows and what to record of it. A page in the cache is not read again;
+        when more than one page is left to read and `workers` > 1, they are read in
+        worker processes, at most two per worker in memory at a time."""
+        found: dict[int, PageRows] = {}
+        numbers: list[int] = []
+        held: tuple[int, str | None, Any] | None = None  # a first page left to read
+        running: deque[tuple[int, str | None, Any, Future[PageRows]]] = deque()
+        parallel = self.workers > 1 and count > 1
+        started = time.perf_counter()
+        hits = 0
 
-def scan_page(ocr: OcrEngine, number: int, image) -> tuple[PageRows, PageInfo]:
-    """Page `number` (1-based) of a document read by OCR, and what to record of it; the
-    page's `scan` holds the image OCR read (downscaled) and its text boxes."""
-    page = ocr.page(image)
-    if page.image is not None:
-        page.scan = snapshot(number, page.image, [p for row in page.rows for p in row.pieces])
-        page.image = None  # the full-size image is not kept
+        def done(number: int, key: str | None, page: PageRows) -> None:
+            found[number] = page
+            if key is not None and self.cache is not None:
+                self.cache.put(key, page)
+            self._progress(len(found), count)
+
+        def collect(limit: int) -> None:
+            while len(running) > limit:
+                number, key, image, future = running.popleft()
+                done(number, key, self._result(future, image))
+
+        for number, image in images:
+            numbers.append(number)
+            key = image_key(image) if self.cache is not None else None
+            cached = self.cache.get(key) if self.cache is not None and key else None
+            if cached is not None:
+                hits += 1
+                found[number] = cached
+                self._progress(len(found), count)
+                continue
+            if not parallel:
+                done(number, key, self.page(image))
+                continue
+            if held is None and not running:
+                held = (number, key, image)  # read here if it stays the only one
+                continue
+            for waiting in (held, (number, key, image)):
+                if waiting is not None:
+                    running.append((*waiting, self._submit(waiting[2])))
+            held = None
+            collect(2 * self.workers)
+        if held is not None:
+            done(held[0], held[1], self.page(held[2]))
+        collect(0)
+        logger.info(
+            "OCR of %d pages: %d from the cache, %d read in %.1f s (%d worker processes)",
+            len(numbers),
+            hits,
+            len(numbers) - hits,
+            time.perf_counter() - started,
+            self.workers if parallel else 1,
+        )
+        return [_page_info(number, found[number]) for number in numbers]
+
+    def _progress(self, done: int, total: int) -> None:
+        logger.debug("OCR %d/%d", done, total)
+        if self.on_page is not None:
+            self.on_page(done, total)
+
+    def _submit(self, image) -> Future[PageRows]:
+        if self._pool is None:
+            # spawn, not fork: the parent may hold threads (LLM calls, onnxruntime's own)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(max(1, (os.cpu_count() or 1) // self.workers),),
+            )
+        return self._pool.submit(_read_in_worker, image.mode, image.size, image.tobytes())
+
+    def _result(self, future: Future[PageRows], image) -> PageRows:
+        """A worker's reading of `image`, or this process's when the workers died."""
+        try:
+            return future.result()
+        except BrokenProcessPool as exc:
+            # e.g. a script without `if __name__ == "__main__":`, which spawned workers
+            # re-run, or a worker killed for memory
+            logger.warning("the OCR worker processes stopped (%s); reading the page here", exc)
+            self.close()
+            return self.page(image)
+
+    def close(self) -> None:
+        """Stop the worker processes and close the cache (both reopen when needed)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if self.cache is not None:
+            self.cache.close()
+
+
+def _page_info(number: int, page: PageRows) -> tuple[PageRows, PageInfo]:
+    if page.scan is not None:
+        page.scan = page.scan.model_copy(update={"page": number})
     logger.info(
-        "page %d read by OCR: confidence %.3f, rotation %d", number, page.confidence, page.rotation
+        "page %d read by OCR: confidence %.3f, rotation %d",
+        number,
+        page.confidence or 0.0,
+        page.rotation,
     )
-    return page, PageInfo(page=number, ocr=True, confidence=page.confidence, rotation=page.rotation)
+    info = PageInfo(page=number, ocr=True, confidence=page.confidence, rotation=page.rotation)
+    return page, info
+
+
+_WORKER: OcrEngine | None = None  # a worker process's engine
+
+
+def _start_worker(threads: int) -> None:
+    global _WORKER
+    _WORKER = OcrEngine(workers=1, threads=threads)
+
+
+def _read_in_worker(mode: str, size: tuple[int, int], pixels: bytes) -> PageRows:
+    """A page read in a worker process (the image sent as its raw pixels)."""
+    from PIL import Image
+
+    assert _WORKER is not None, "the worker was started without its engine"
+    return _WORKER.page(Image.frombytes(mode, size, pixels))
+
+
+@functools.lru_cache(maxsize=8)
+def _shared(cache_dir: Path | None, workers: int | None) -> OcrEngine:
+    return OcrEngine(cache_dir=cache_dir, workers=workers)
+
+
+def shared_engine(cache_dir: Path | None = None, workers: int | None = None) -> OcrEngine:
+    """The process's one engine for a cache folder (None: no cache) and worker count, so
+    its models load and its worker processes start once for every report read."""
+    return _shared(cache_dir.resolve() if cache_dir is not None else None, workers)
 
 
 def split_at_gaps(line: OcrLine, char_height: float) -> list[OcrLine]:

@@ -1,8 +1,9 @@
 """PDF reader: the text layer where there is one, OCR where a page is a scan.
 
 In: a `.pdf` file. Each page's text layer is read with pypdfium2; a page with (nearly)
-no text layer is rendered at `OCR_DPI` and read by OCR. Text-layer pages holding ruled
-tables are re-read with pdfplumber, so each table row is one `| a | b |` row.
+no text layer is rendered at `OCR_DPI` and read by OCR (`OcrEngine.read_pages`: cached,
+several pages side by side). Text-layer pages holding ruled tables are re-read with
+pdfplumber, so each table row is one `| a | b |` row.
 Out: a `SourceDocument` (format "pdf") with the pages' text in order, one `PageInfo` per
 page and the stretches OCR was unsure of. A password, a broken file, no pages or no text
 at all raise `IngestError`.
@@ -12,14 +13,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from jixiao.core import PageInfo, SourceDocument
 from jixiao.errors import IngestError
 from jixiao.ingest.base import PageRow, PageRows, table_row_text
 from jixiao.ingest.limits import InputLimits, check_page_size, check_pages
-from jixiao.ingest.ocr import OcrEngine, scan_page
+from jixiao.ingest.ocr import OcrEngine
 from jixiao.ingest.rows import assemble
 
 logger = logging.getLogger(__name__)
@@ -46,13 +48,14 @@ class PdfReader:
             if "password" in reason:
                 raise IngestError(path, "the PDF is password-protected") from exc
             raise IngestError(path, f"not a readable PDF ({exc})") from exc
-        texts: list[str | PageRows] = []
-        pages: list[PageInfo] = []
+        texts: dict[int, str | PageRows] = {}
+        pages: dict[int, PageInfo] = {}
         limits = InputLimits.from_environment()
         try:
             if len(document) == 0:
                 raise IngestError(path, "the PDF has no pages")
             check_pages(path, len(document), limits)
+            scanned: list[int] = []
             for number, page in enumerate(document, start=1):
                 try:
                     width, height = page.get_size()
@@ -60,38 +63,54 @@ class PdfReader:
                     layer = page.get_textpage().get_text_range()
                     layer = layer.replace("\r\n", "\n").replace("\r", "\n")
                     if len(layer.strip()) >= TEXT_LAYER_MIN_CHARS:
-                        texts.append(layer)
-                        pages.append(PageInfo(page=number, ocr=False))
-                        continue
-                    logger.debug("%s: page %d has no text layer; read by OCR", path, number)
-                    # the image may share the bitmap's memory: the bitmap is left to be
-                    # freed with it, not closed here
-                    image = page.render(scale=OCR_DPI / 72).to_pil()
-                    scanned, info = scan_page(ocr, number, image)
-                    texts.append(scanned)
-                    pages.append(info)
+                        texts[number] = layer
+                        pages[number] = PageInfo(page=number, ocr=False)
+                    else:
+                        logger.debug("%s: page %d has no text layer; read by OCR", path, number)
+                        scanned.append(number)
                 finally:
                     page.close()  # and its text page with it
+            if scanned:
+                read = ocr.read_pages(_rendered(document, scanned), len(scanned))
+                for number, (rows, info) in zip(scanned, read, strict=True):
+                    texts[number], pages[number] = rows, info
         finally:
             document.close()
-        scans = sum(p.ocr for p in pages)
-        logger.info("%s: %d pages, %d read by OCR", path, len(pages), scans)
-        for index, tabled in _layers_with_tables(path, [p.page - 1 for p in pages if not p.ocr]):
-            texts[index] = tabled
-        text, unsure = assemble(texts)
+        order = sorted(pages)
+        texts_in_order = [texts[number] for number in order]
+        pages_in_order = [pages[number] for number in order]
+        scans = sum(p.ocr for p in pages_in_order)
+        logger.info("%s: %d pages, %d read by OCR", path, len(pages_in_order), scans)
+        layers = [p.page - 1 for p in pages_in_order if not p.ocr]
+        for index, tabled in _layers_with_tables(path, layers):
+            texts_in_order[index] = tabled
+        text, unsure = assemble(texts_in_order)
         if not text.strip():
             raise IngestError(path, "the PDF holds no text, even by OCR")
-        kept = [page.scan for page in texts if isinstance(page, PageRows) and page.scan]
+        kept = [page.scan for page in texts_in_order if isinstance(page, PageRows) and page.scan]
         return SourceDocument(
             path=str(path),
             sha256=sha256,
             format="pdf",
             ocr=scans > 0,
             text=text,
-            pages=pages,
+            pages=pages_in_order,
             suspect_lines=unsure,
             scans=kept,
         )
+
+
+def _rendered(document, numbers: list[int]) -> Iterator[tuple[int, Any]]:
+    """The pages `numbers` (1-based) of an open PDF rendered at `OCR_DPI`, one at a time
+    (a 300-page scan is never all in memory)."""
+    for number in numbers:
+        page = document[number - 1]
+        try:
+            # the image may share the bitmap's memory: the bitmap is left to be freed
+            # with it, not closed here
+            yield number, page.render(scale=OCR_DPI / 72).to_pil()
+        finally:
+            page.close()
 
 
 def _layers_with_tables(path: Path, indexes: list[int]) -> Iterable[tuple[int, PageRows]]:
