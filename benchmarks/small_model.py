@@ -101,12 +101,16 @@ def is_number(v) -> bool:
     return isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)
 
 
-def run_jixiao(jixiao: str, staged: Path, out: Path, provider: str, args) -> tuple[float, list]:
+def run_jixiao(
+    jixiao: str, staged: Path, out: Path, provider: str, args, replay: Path | None = None
+) -> tuple[float, list]:
     """One `jixiao extract` over the staged texts: its wall time in seconds and the machine's
     1-minute load average before and after (the 2 cores are shared)."""
     shutil.rmtree(out, ignore_errors=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JIXIAO_", "OPENAI_"))}
     cmd = [jixiao, "extract", str(staged), "--out", str(out), "--provider", provider]
+    if replay is not None:
+        cmd += ["--replay", str(replay)]
     if provider == "openai":
         env["JIXIAO_API_KEY"] = os.environ.get("JIXIAO_API_KEY", "local")
         # A fresh cache folder: no answer is reused and the endpoint's output-mode probe
@@ -115,6 +119,8 @@ def run_jixiao(jixiao: str, staged: Path, out: Path, provider: str, args) -> tup
         shutil.rmtree(cache, ignore_errors=True)
         cmd += ["--base-url", args.base_url, "--model", args.model, "--no-cache", "--jobs", "1"]
         cmd += ["--cache-dir", str(cache)]
+        # Every answer kept: `--rescore` replays them through a changed validator.
+        cmd += ["--record", str(out.parent / f"{out.name}-recordings")]
         if args.mode:
             cmd += ["--mode", args.mode]
     print("$", " ".join(cmd), flush=True)
@@ -279,6 +285,11 @@ def main(argv=None) -> int:
     ap.add_argument("--baseline", type=Path, default=HERE / "results" / "langextract_baseline.json")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "small_model.json")
     ap.add_argument("--limit", type=int, default=0, help="only the first N reports (a probe)")
+    ap.add_argument(
+        "--rescore",
+        action="store_true",
+        help="replay the last live model run's recordings (in --keep) through this checkout",
+    )
     ap.add_argument("--keep", type=Path, default=None, help="keep jixiao's outputs in this folder")
     args = ap.parse_args(argv)
 
@@ -305,6 +316,18 @@ def main(argv=None) -> int:
             results["jixiao rules only"] = score(
                 scoring, args.corpus, stems, work / "out-none", timing
             )
+        elif run == "model" and args.rescore:
+            # The live run's answers replayed through this checkout's validator; calls,
+            # tokens and wall time are the live run's (from its summary).
+            live = previous["jixiao + model"]["summary"]
+            recordings = work / "out-model-recordings"
+            timing = run_jixiao(jixiao, staged, work / "out-rescored", "replay", args, recordings)
+            entry = score(scoring, args.corpus, stems, work / "out-rescored", timing)
+            for key in ("calls", "prompt_tokens", "completion_tokens", "wall_seconds"):
+                entry["summary"][key] = live[key]
+            entry["summary"]["rescored"] = True
+            entry["model"], entry["base_url"] = args.model, args.base_url
+            results["jixiao + model"] = entry
         elif run == "model":
             timing = run_jixiao(jixiao, staged, work / "out-model", "openai", args)
             entry = score(scoring, args.corpus, stems, work / "out-model", timing)

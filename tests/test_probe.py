@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -58,21 +59,21 @@ def test_a_much_faster_mode_wins_and_a_wrong_one_never_does() -> None:
 def test_the_choice_is_remembered_per_endpoint_and_model(tmp_path: Path) -> None:
     asked: list[LLMMode] = []
 
-    def ask(mode: LLMMode):
+    def ask(mode: LLMMode, deadline: float):
         asked.append(mode)
         return (Decimal("97.35"), None, False) if mode is LLMMode.JSON else (None, "400", False)
 
     assert probe_endpoint(ask, tmp_path, URL, MODEL) is LLMMode.JSON
     assert sorted(asked) == sorted([LLMMode.TOOLS, LLMMode.JSON, LLMMode.MD_JSON])
     assert probe_endpoint(ask, tmp_path, URL, MODEL) is LLMMode.JSON
-    assert len(asked) == 3  # not probed again
+    assert len(asked) == 3  # not probed again (the first mode was wrong: not retimed)
     assert remembered_mode(tmp_path, URL, "other-model") is None
 
 
 def test_a_dead_endpoint_is_said_at_once(tmp_path: Path) -> None:
     calls: list[LLMMode] = []
 
-    def ask(mode: LLMMode):
+    def ask(mode: LLMMode, deadline: float):
         calls.append(mode)
         return None, "APIConnectionError (ConnectError: refused)", True
 
@@ -83,7 +84,7 @@ def test_a_dead_endpoint_is_said_at_once(tmp_path: Path) -> None:
 
 
 def test_an_endpoint_that_answers_but_never_right_still_gets_a_mode(tmp_path: Path) -> None:
-    def ask(mode: LLMMode):
+    def ask(mode: LLMMode, deadline: float):
         return (Decimal("1"), None, False) if mode is LLMMode.MD_JSON else (None, "400", False)
 
     assert probe_endpoint(ask, tmp_path, URL, MODEL) is LLMMode.MD_JSON
@@ -91,4 +92,19 @@ def test_an_endpoint_that_answers_but_never_right_still_gets_a_mode(tmp_path: Pa
 
 def test_no_usable_answer_in_any_mode_is_a_configuration_error(tmp_path: Path) -> None:
     with pytest.raises(LLMConfigError, match="no usable answer"):
-        probe_endpoint(lambda mode: (None, "BadRequestError", False), tmp_path, URL, MODEL)
+        probe_endpoint(lambda mode, deadline: (None, "BadRequestError", False), tmp_path, URL, MODEL)
+
+
+def test_a_mode_is_not_waited_for_past_what_could_still_win(tmp_path: Path) -> None:
+    deadlines: dict[LLMMode, float] = {}
+
+    def ask(mode: LLMMode, deadline: float):
+        deadlines[mode] = deadline
+        if mode is LLMMode.MD_JSON:
+            time.sleep(0.2)
+            return Decimal("97.35"), None, False
+        return None, "the call ran past its deadline", False
+
+    assert probe_endpoint(ask, tmp_path, URL, MODEL) is LLMMode.MD_JSON
+    assert deadlines[LLMMode.MD_JSON] == 90.0  # the first has the whole allowance
+    assert deadlines[LLMMode.TOOLS] < 2.0  # 1.25 x 0.2 s + 1 s

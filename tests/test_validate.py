@@ -340,3 +340,21 @@ def test_a_figure_copied_from_the_prompt_examples_is_a_fabrication() -> None:
         field = fields["funds.expenditure_total"]
         assert not (field.status is FieldStatus.OK and field.value == Decimal(copied))
         assert "not_in_source" in _codes(flags, "funds.expenditure_total")
+
+
+def test_a_printed_text_not_shaped_like_its_field_is_not_ok() -> None:
+    """A sentence is no unit's name and a bare figure is no goal, even where the report
+    prints them word for word."""
+    text, _, _ = _settle(SHIFENG_ARTS)
+    sentence = re.search(r"[\u4e00-\u9fff]{6,}，[\u4e00-\u9fff]{4,}", text).group(0)
+    figure = re.search(r"\d+(?:\.\d+)?万元", text).group(0)
+    _, fields, flags = _settle(
+        SHIFENG_ARTS,
+        {
+            "unit_name": {"value": sentence, "quote": sentence},
+            "goals_expected": {"value": figure, "quote": figure},
+        },
+    )
+    assert fields["unit_name"].status is not FieldStatus.OK or fields["unit_name"].value != sentence
+    assert fields["goals.expected"].status is not FieldStatus.OK
+    assert "weak_label" in _codes(flags, "goals.expected")

@@ -86,6 +86,9 @@ INSTRUCTOR_MODES = {
 CACHE_FORMAT = 2
 # Calls one question may make in all, its splits included.
 MAX_CALLS_PER_QUESTION = 8
+# A server that does not accept the connection in this long is not there (a black-holed
+# address must not cost the whole read deadline).
+CONNECT_SECONDS = 5.0
 # Questions in a row that could not connect before the circuit opens.
 UNREACHABLE_IN_A_ROW = 2
 
@@ -510,7 +513,14 @@ class InstructorProvider:
         try:
             result = self._call(response_model, messages, meter, question.max_tokens)
         except Exception as exc:
-            logger.warning("question %s of %s failed", question.label, report, exc_info=True)
+            expected = is_timeout(exc) or is_truncated(exc)  # handled by splitting
+            logger.warning(
+                "question %s of %s failed: %s",
+                question.label,
+                report,
+                describe_error(exc),
+                exc_info=not expected,
+            )
             self._write_recording(report, question, key, meter)
             if meter.replay_missing:
                 error = str(
@@ -592,9 +602,11 @@ class InstructorProvider:
         client = openai.OpenAI(
             base_url=settings.base_url or "http://replay.invalid/v1",
             api_key=settings.api_key_value(),
-            http_client=httpx2.Client(transport=transport, timeout=deadline),
+            http_client=httpx2.Client(
+                transport=transport, timeout=httpx2.Timeout(deadline, connect=CONNECT_SECONDS)
+            ),
             max_retries=0,  # tenacity below owns the retry policy
-            timeout=deadline,
+            timeout=httpx2.Timeout(deadline, connect=CONNECT_SECONDS),
         )
         patched = instructor.from_openai(client, mode=INSTRUCTOR_MODES[mode or self.mode])
         for attempt in Retrying(
@@ -613,7 +625,7 @@ class InstructorProvider:
                 )
         raise AssertionError("unreachable: tenacity reraises the last error")
 
-    def probe(self, mode: LLMMode) -> tuple[Any, str | None, bool]:
+    def probe(self, mode: LLMMode, deadline: float) -> tuple[Any, str | None, bool]:
         """Ask the probe's one synthetic question in `mode` (see `probe`): (value,
         error, unreachable). One try, a short deadline, nothing cached or recorded."""
         question = Question(
@@ -633,7 +645,7 @@ class InstructorProvider:
                 build_messages(self.prompts, question, mode),
                 meter,
                 question.max_tokens,
-                timeout=min(self.settings.timeout_seconds, PROBE_TIMEOUT_SECONDS),
+                timeout=min(self.settings.timeout_seconds, deadline),
                 mode=mode,
                 attempts=1,
             )
@@ -641,9 +653,6 @@ class InstructorProvider:
             return None, describe_error(exc), is_unreachable(exc)
         item = result.model_dump(mode="json").get(PROBE_FIELD) or {}
         return coerce_value(spec, item.get("value")), None, False
-
-
-PROBE_TIMEOUT_SECONDS = 90.0
 
 
 def _usage(meter: CallMeter) -> Usage:

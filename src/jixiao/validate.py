@@ -49,6 +49,7 @@ from jixiao.figures import format_decimal
 from jixiao.flags import choice_words, load_flags, message, with_unit
 from jixiao.numbers import IndexedNumber
 from jixiao.rules import (
+    UNIT_NAME_MIN_CHARS,
     RuleContext,
     RuleFindings,
     entries_for,
@@ -133,6 +134,14 @@ def ground_model_value(
     text_value = str(value)
     if squash(text_value) in {squash(label) for label in spec.labels} | {squash(spec.zh)}:
         return "weak_label", []
+    if not text_fits(spec, text_value):
+        # Printed, but not the shape of this field (a sentence for a unit's name, a bare
+        # figure for a goal): where it stands is not where the field is stated.
+        position = ctx.text.find(text_value)
+        found = (
+            [evidence_of(ctx.text, position, position + len(text_value))] if position >= 0 else []
+        )
+        return ("weak_label" if found else "not_in_source"), found
     for candidate in field.candidates:
         for evidence in candidate.evidence:
             if squash(text_value) in squash(evidence.quote):
@@ -141,6 +150,28 @@ def ground_model_value(
     if position >= 0:
         return None, [evidence_of(ctx.text, position, position + len(text_value))]
     return "not_in_source", []
+
+
+_SENTENCE_MARKS = re.compile(r"[，。；！？,;!?]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_FIGURE_WITH_UNIT = re.compile(r"\d[\d.,]*\s*(?:万元|亿元|元|%|％|人|个|分|项|次|年)?")
+UNIT_NAME_MAX_CHARS = 40
+
+
+def text_fits(spec: FieldSpec, value: str) -> bool:
+    """Whether a model's text has the shape of its field: a unit's name is a name (no
+    sentence marks, at most 40 characters, ending as units' names end); any other text
+    field holds words, not a bare figure."""
+    if spec.kind is not FieldKind.TEXT:
+        return True
+    if spec.path == "unit_name":
+        name = value.strip()
+        return (
+            UNIT_NAME_MIN_CHARS <= len(name) <= UNIT_NAME_MAX_CHARS
+            and not _SENTENCE_MARKS.search(name)
+            and load_words().org_suffix.search(name) is not None
+        )
+    return len(_CJK.findall(_FIGURE_WITH_UNIT.sub("", value))) >= 2
 
 
 def read_a_glued_run(model_value: Any, rule_group: list[Candidate], text: str) -> bool:
@@ -392,9 +423,7 @@ def suspect_flags(fields: dict[str, ReportField], suspects: list[Suspect]) -> li
         elif field.value is not None and all(hit([e]) for e in field.evidence):
             # a value also read cleanly somewhere else is not in doubt
             for reason in dict.fromkeys(x.reason for x in hit(field.evidence)):
-                flags.append(
-                    flag(path, reason, Severity.WARNING, _flag_text(reason))
-                )
+                flags.append(flag(path, reason, Severity.WARNING, _flag_text(reason)))
     return flags
 
 
