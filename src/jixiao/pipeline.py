@@ -76,7 +76,13 @@ from jixiao.questions import plan_questions
 from jixiao.rules import RuleContext, entries_for, run_rules
 from jixiao.segment import build_sections, segment
 from jixiao.settings import AskPolicy, ProviderName, Settings
-from jixiao.validate import chunk_failures, settle_statuses, suspect_flags, validate
+from jixiao.validate import (
+    chunk_failures,
+    settle_statuses,
+    spare_settled,
+    suspect_flags,
+    validate,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -297,6 +303,9 @@ def process_report(
         answers = [ask(question) for question in questions]
 
     fields, flags = settle_report(catalog, prepared, answers)
+    if any(a.data for a in answers):
+        alone, _ = settle_report(catalog, prepared, [], prepared.rule_context())
+        flags = settle_statuses(fields, spare_settled(fields, flags, alone))
     usage = Usage()
     for answer in answers:
         usage.add(answer.usage)

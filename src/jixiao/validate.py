@@ -484,5 +484,52 @@ def settle_statuses(fields: dict[str, ReportField], flags: list[Flag]) -> list[F
     return sort_flags(flags)
 
 
+def spare_settled(
+    fields: dict[str, ReportField], flags: list[Flag], alone: dict[str, ReportField]
+) -> list[Flag]:
+    """The flags without those a model's answer raised, through a check, on fields the
+    rules alone settle `ok` with the same value.
+
+    A check (a sum, a ratio) flags every field it adds up. When one of them holds a value
+    the model brought (different from what the rules alone give) and another is a value the
+    rules alone settle `ok`, the doubt is the model's value's: it stays flagged, the settled
+    one keeps the status it has with no model. So the model never lowers what is `ok`.
+    """
+    changed = {
+        path
+        for path, field in fields.items()
+        if path in alone and not _same_or_none(field.value, alone[path].value)
+    }
+    settled = {
+        path
+        for path, field in alone.items()
+        if field.status is FieldStatus.OK and _same_or_none(fields[path].value, field.value)
+    }
+    inputs: dict[str, set[str]] = {}
+    for rule in load_checks().checks:
+        paths = [*rule.terms, *rule.totals, *rule.numerators, *rule.denominators]
+        paths += [rule.target] if rule.target else []
+        inputs.setdefault(rule.code, set()).update(paths)
+    groups: dict[tuple[str, str], set[str]] = {}
+    for item in flags:
+        groups.setdefault((item.code, item.message), set()).add(item.field)
+    doubted_by_model = {
+        key for key, paths in groups.items() if (paths | inputs.get(key[0], set())) & changed
+    }
+    return [
+        item
+        for item in flags
+        if not ((item.code, item.message) in doubted_by_model and item.field in settled)
+    ]
+
+
+def _same_or_none(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is b
+    if isinstance(a, list) or isinstance(b, list):
+        return a == b
+    return same_value(a, b) if not isinstance(a, str) else a == b
+
+
 def sort_flags(flags: list[Flag]) -> list[Flag]:
     return sorted(flags, key=lambda f: (SEVERITY_ORDER[f.severity], f.field, f.code))
