@@ -184,7 +184,9 @@ def test_a_failed_rerun_never_replaces_a_better_output(tmp_path: Path, no_model_
     inputs.mkdir()
     shutil.copy(EXAMPLES / "003_6f9e6739ce5cdaa5.txt", inputs / "003.txt")
     config = tmp_path / "jixiao.toml"
-    config.write_text("transport_attempts = 1\nbackoff_max_seconds = 0.05\n", encoding="utf-8")
+    config.write_text(
+        'transport_attempts = 1\nbackoff_max_seconds = 0.05\nmode = "md_json"\n', encoding="utf-8"
+    )
     out = tmp_path / "out"
 
     def extract(server_url: str, *extra: str):
@@ -210,7 +212,8 @@ def test_a_failed_rerun_never_replaces_a_better_output(tmp_path: Path, no_model_
         assert extract(server.base_url).exit_code == 0
     good = (out / "003.json").read_bytes()
     with recorded_server(RECORDED, answers_before_death=0) as dead:
-        failed = extract(dead.base_url)
+        # --ask all: settings unlike the finished run's, so the report is redone, not resumed
+        failed = extract(dead.base_url, "--ask", "all")
     assert failed.exit_code == 1
     assert (out / "003.json").read_bytes() == good  # byte for byte
     summary = json.loads((out / RUN_SUMMARY_NAME).read_text(encoding="utf-8"))

@@ -142,6 +142,14 @@ def ground_model_value(
             [evidence_of(ctx.text, position, position + len(text_value))] if position >= 0 else []
         )
         return ("weak_label" if found else "not_in_source"), found
+    if spec.path != "unit_name" and spec.labels:
+        # A goal is the text that follows its heading or cell, not any sentence.
+        position = ctx.text.find(text_value)
+        if position >= 0:
+            before = ctx.text[max(0, position - LABEL_REACH_CHARS) : position]
+            if not any(label in before for label in spec.labels):
+                end = position + len(text_value)
+                return "weak_label", [evidence_of(ctx.text, position, end)]
     for candidate in field.candidates:
         for evidence in candidate.evidence:
             if squash(text_value) in squash(evidence.quote):
@@ -156,6 +164,7 @@ _SENTENCE_MARKS = re.compile(r"[，。；！？,;!?]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _FIGURE_WITH_UNIT = re.compile(r"\d[\d.,]*\s*(?:万元|亿元|元|%|％|人|个|分|项|次|年)?")
 UNIT_NAME_MAX_CHARS = 40
+LABEL_REACH_CHARS = 80  # how far before a text field's value its label may stand
 
 
 def text_fits(spec: FieldSpec, value: str) -> bool:
