@@ -404,7 +404,6 @@ class Attempt:
     cached: bool = False
     error: str | None = None
     shrink: bool = False  # timed out or ran out of tokens: ask its parts instead
-    unreachable: bool = False
 
 
 class InstructorProvider:
@@ -508,7 +507,7 @@ class InstructorProvider:
         with self._lock:
             circuit = self._circuit_reason
         if circuit is not None:
-            return Attempt(data=None, usage=Usage(), error=circuit, unreachable=True)
+            return Attempt(data=None, usage=Usage(), error=circuit)
         meter = CallMeter()
         try:
             result = self._call(response_model, messages, meter, question.max_tokens)
@@ -539,7 +538,6 @@ class InstructorProvider:
                 usage=_usage(meter),
                 error=error,
                 shrink=is_timeout(exc) or is_truncated(exc),
-                unreachable=unreachable,
             )
         self._note_reachability(False, None)
         data = result.model_dump(mode="json")

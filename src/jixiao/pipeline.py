@@ -184,6 +184,13 @@ class Prepared(BaseModel):
         """The report's one rule context: the rules set its fiscal year when they run."""
         return self.rule_context()
 
+    @cached_property
+    def rules_alone(self) -> dict[str, ReportField]:
+        """Every field as the rules alone settle it (no model answer), on a fresh rule
+        context: what the model is asked about, and what it may not lower. Read-only."""
+        fields, _ = settle_report(load_catalog(), self, [], self.rule_context())
+        return fields
+
     def rule_context(self) -> RuleContext:
         """A fresh rule context over this report (what `context` holds once)."""
         return RuleContext(
@@ -240,9 +247,8 @@ def settle_report(
 
 def open_fields(catalog: Catalog, prepared: Prepared) -> tuple[set[str], set[str]]:
     """(scalar keys, list paths) the rules alone leave missing or not `ok`: what the
-    model is asked for under `--ask gaps`. Settled on a fresh rule context, so the
-    report's own is untouched."""
-    fields, _ = settle_report(catalog, prepared, [], prepared.rule_context())
+    model is asked for under `--ask gaps`."""
+    fields = prepared.rules_alone
     keys = {
         spec.key
         for spec in catalog.fields
@@ -304,8 +310,7 @@ def process_report(
 
     fields, flags = settle_report(catalog, prepared, answers)
     if any(a.data for a in answers):
-        alone, _ = settle_report(catalog, prepared, [], prepared.rule_context())
-        flags = settle_statuses(fields, spare_settled(fields, flags, alone))
+        flags = settle_statuses(fields, spare_settled(fields, flags, prepared.rules_alone))
     usage = Usage()
     for answer in answers:
         usage.add(answer.usage)

@@ -65,15 +65,14 @@ class Cues:
         )
 
 
-_CUES: dict[tuple[str, int], Cues] = {}
+_CUES: dict[str, Cues] = {}  # field path -> its cues (the shipped catalog is immutable)
 
 
 def field_cues(spec: FieldSpec) -> Cues:
     """The wordings whose presence makes a chunk worth asking for `spec` (memoized)."""
-    key = (spec.path, id(spec))
-    if key not in _CUES:
-        _CUES[key] = _make_cues(spec)
-    return _CUES[key]
+    if spec.path not in _CUES:
+        _CUES[spec.path] = _make_cues(spec)
+    return _CUES[spec.path]
 
 
 def _make_cues(spec: FieldSpec) -> Cues:
